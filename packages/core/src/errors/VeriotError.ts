@@ -32,7 +32,11 @@ export class VeriotError extends Error {
   }
 
   /** A JSON-safe view (bigints as decimal strings) for `--json` output and logs. */
-  toJSON(): { code: ErrorCode; message: string; context: Record<string, string | number | boolean> } {
+  toJSON(): {
+    code: ErrorCode
+    message: string
+    context: Record<string, string | number | boolean>
+  } {
     const context: Record<string, string | number | boolean> = {}
     for (const [k, v] of Object.entries(this.context)) {
       if (v !== undefined) context[k] = typeof v === 'bigint' ? v.toString() : v

@@ -1,0 +1,228 @@
+// `veriot device …`: provision, inspect and move devices through their lifecycle.
+
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import {
+  assertDeviceId,
+  type DeviceStatus,
+  deviceStatuses,
+  firmwareVersionToUint64,
+  VeriotError,
+} from '@veriot/core'
+import { createDeviceKey, openDeviceKey } from '@veriot/device'
+import type { DeviceRecord, HistoryEntry, TxResult } from '@veriot/node'
+import { type Address, getAddress, type Hex, isAddress, isHex } from 'viem'
+import type { CommandContext } from '../context/createContext.ts'
+import { keySecretsFromEnv } from '../context/keySecrets.ts'
+import { formatFields, formatTable } from '../context/output.ts'
+
+export type ProvisionOptions = {
+  key: string
+  createKey?: boolean
+  model: string
+  firmware: string
+  metadata?: string
+  metadataHash?: string
+  owner?: string | false
+  activate?: boolean
+}
+
+export async function provisionCommand(ctx: CommandContext, o: ProvisionOptions): Promise<void> {
+  const firmwareVersion = firmwareVersionToUint64(o.firmware)
+  const metadataHash = readMetadataHash(o)
+  const registry = await ctx.registry({ needsAccount: true })
+  const conn = await ctx.connect({ needsAccount: true })
+  const owner =
+    o.owner === false ? undefined : parseAddress('--owner', o.owner ?? conn.account?.address ?? '')
+  const secrets = keySecretsFromEnv()
+  const key = o.createKey
+    ? await createDeviceKey(o.key, secrets)
+    : await openDeviceKey(o.key, secrets)
+  const txs: Record<string, TxResult> = {}
+  let id: Hex
+  try {
+    ctx.out.progress(
+      `registering device (key ${key.kind}, model ${o.model}, firmware ${o.firmware})`,
+    )
+    const registered = await registry.register(key, {
+      model: o.model,
+      firmwareVersion,
+      ...(metadataHash ? { metadataHash } : {}),
+    })
+    id = registered.id
+    txs.register = { txHash: registered.txHash, blockNumber: registered.blockNumber }
+  } finally {
+    await key.close()
+  }
+  if (owner) {
+    ctx.out.progress(`provisioning to owner ${owner}`)
+    txs.provision = await registry.provision(id, owner)
+    if (o.activate) {
+      ctx.out.progress('activating')
+      txs.activate = await registry.activate(id)
+    }
+  }
+  const device = await registry.getDevice(id)
+  ctx.out.result({ device, txs }, () =>
+    [
+      `provisioned device ${id}`,
+      formatDevice(device),
+      ...Object.entries(txs).map(
+        ([k, t]) => `${k.padEnd(9)} tx ${t.txHash} (block ${t.blockNumber})`,
+      ),
+    ].join('\n'),
+  )
+}
+
+export async function showCommand(ctx: CommandContext, id: string): Promise<void> {
+  assertDeviceId(id)
+  const device = await (await ctx.registry()).getDevice(id)
+  ctx.out.result(device, () => formatDevice(device))
+}
+
+export async function listCommand(ctx: CommandContext, o: { status?: string }): Promise<void> {
+  const status = o.status === undefined ? undefined : parseStatus(o.status)
+  const devices = await (await ctx.registry()).listDevices(status ? { status } : {})
+  ctx.out.result(devices, () =>
+    devices.length === 0
+      ? 'no devices'
+      : formatTable(
+          ['id', 'status', 'model', 'firmware', 'owner'],
+          devices.map((d) => [d.id, d.status, d.model, d.firmwareVersion, d.owner ?? '-']),
+        ),
+  )
+}
+
+type Transition = 'activate' | 'suspend' | 'decommission'
+
+export async function transitionCommand(
+  ctx: CommandContext,
+  action: Transition,
+  id: string,
+  o: { reason?: string },
+): Promise<void> {
+  assertDeviceId(id)
+  const registry = await ctx.registry({ needsAccount: true })
+  const tx =
+    action === 'activate'
+      ? await registry.activate(id)
+      : action === 'suspend'
+        ? await registry.suspend(id, o.reason ?? '')
+        : await registry.decommission(id, o.reason ?? '')
+  const device = await registry.getDevice(id)
+  ctx.out.result(
+    { device, tx },
+    () => `device ${id} is now ${device.status} (tx ${tx.txHash}, block ${tx.blockNumber})`,
+  )
+}
+
+export async function transferCommand(ctx: CommandContext, id: string, to: string): Promise<void> {
+  assertDeviceId(id)
+  const newOwner = parseAddress('new owner', to)
+  const registry = await ctx.registry({ needsAccount: true })
+  const tx = await registry.transfer(id, newOwner)
+  const device = await registry.getDevice(id)
+  ctx.out.result(
+    { device, tx },
+    () => `device ${id} now belongs to ${newOwner} (tx ${tx.txHash}, block ${tx.blockNumber})`,
+  )
+}
+
+export async function capabilityCommand(
+  ctx: CommandContext,
+  action: 'grant' | 'revoke',
+  id: string,
+  capability: string,
+): Promise<void> {
+  assertDeviceId(id)
+  const registry = await ctx.registry({ needsAccount: true })
+  const tx =
+    action === 'grant'
+      ? await registry.grantCapability(id, capability)
+      : await registry.revokeCapability(id, capability)
+  const device = await registry.getDevice(id)
+  ctx.out.result(
+    { device, tx },
+    () =>
+      `device ${id} capabilities: ${device.capabilities.join(', ') || '(none)'} (tx ${tx.txHash})`,
+  )
+}
+
+export async function historyCommand(ctx: CommandContext, id: string): Promise<void> {
+  assertDeviceId(id)
+  const history = await (await ctx.registry()).getHistory(id)
+  ctx.out.result(history, () =>
+    formatTable(
+      ['block', 'time', 'event', 'by', 'details', 'tx'],
+      history.map((h: HistoryEntry) => [
+        String(h.blockNumber),
+        h.timestamp.toISOString(),
+        h.event,
+        h.sender,
+        Object.entries(h.details)
+          .filter(([k]) => !['pubKeyX', 'pubKeyY', 'metadataHash', 'auxKeyHash'].includes(k))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+        h.txHash,
+      ]),
+    ),
+  )
+}
+
+function formatDevice(d: DeviceRecord): string {
+  return formatFields([
+    ['id', d.id],
+    ['status', d.status],
+    ['owner', d.owner],
+    ['manufacturer', d.manufacturer],
+    ['model', d.model],
+    ['firmware', d.firmwareVersion],
+    ['suite', d.suite],
+    ['public key', d.publicKey],
+    ['metadata hash', d.metadataHash],
+    ['registered', d.registeredAt],
+    ['capabilities', d.capabilities.join(', ') || '(none)'],
+  ])
+}
+
+function parseAddress(field: string, value: string): Address {
+  if (!isAddress(value, { strict: false })) {
+    throw new VeriotError(
+      'INVALID_ADDRESS',
+      `"${field}" expected a 0x-prefixed 20-byte address, got ${JSON.stringify(value.slice(0, 60))}`,
+    )
+  }
+  return getAddress(value)
+}
+
+function parseStatus(value: string): DeviceStatus {
+  const status = deviceStatuses.find((s) => s === value && s !== 'none')
+  if (!status) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"--status" expected one of ${deviceStatuses.slice(1).join(', ')}, got ${JSON.stringify(value)}`,
+    )
+  }
+  return status
+}
+
+function readMetadataHash(o: ProvisionOptions): Hex | undefined {
+  if (o.metadataHash !== undefined) {
+    if (!isHex(o.metadataHash) || o.metadataHash.length !== 66) {
+      throw new VeriotError(
+        'INVALID_ARGUMENT',
+        `"--metadata-hash" expected 0x followed by 64 hex digits, got ${JSON.stringify(o.metadataHash.slice(0, 80))}`,
+      )
+    }
+    return o.metadataHash
+  }
+  if (o.metadata !== undefined) {
+    if (!existsSync(o.metadata)) {
+      throw new VeriotError('INVALID_ARGUMENT', `"--metadata" file ${o.metadata} does not exist`)
+    }
+    return `0x${createHash('sha256').update(readFileSync(o.metadata)).digest('hex')}`
+  }
+  return undefined
+}
+
+export { parseAddress }

@@ -1,0 +1,117 @@
+// Resolves what a command works against: data directory, chain endpoint (an explicit
+// --rpc-url, the recorded remote network, or the running embedded stack), account and deployment.
+
+import { VeriotError } from '@veriot/core'
+import {
+  type ChainConnection,
+  connectChain,
+  createRegistryClient,
+  type Deployment,
+  loadAccount,
+  type RegistryClient,
+  readDeploymentFile,
+} from '@veriot/node'
+import { getAnvilAccount } from '@veriot/node/anvil'
+import type { Account } from 'viem'
+import { readNetworkConfig, readRunInfo, resolveDataDir } from './dataDir.ts'
+import { createOutput, type Output } from './output.ts'
+
+/** Options every command accepts (see main.ts). */
+export type GlobalOptions = {
+  dataDir?: string
+  json?: boolean
+  rpcUrl?: string
+  keystore?: string
+  account?: string
+}
+
+export type CommandContext = {
+  dataDir: string
+  out: Output
+  /** Where the chain is; `embedded` when it is the anvil started by `veriot up`. */
+  endpoint(): { rpcUrl: string; embedded: boolean }
+  connect(options?: { needsAccount?: boolean }): Promise<ChainConnection>
+  deployment(): Deployment
+  registry(options?: { needsAccount?: boolean }): Promise<RegistryClient>
+}
+
+export function createContext(options: GlobalOptions): CommandContext {
+  const dataDir = resolveDataDir(options.dataDir)
+  const out = createOutput(options.json === true)
+
+  function endpoint(): { rpcUrl: string; embedded: boolean } {
+    const rpcUrl = options.rpcUrl ?? process.env.VERIOT_RPC_URL
+    if (rpcUrl) return { rpcUrl, embedded: false }
+    const network = readNetworkConfig(dataDir)
+    if (network?.mode === 'remote') return { rpcUrl: network.rpcUrl, embedded: false }
+    const run = readRunInfo(dataDir)
+    if (run) return { rpcUrl: run.rpcUrl, embedded: true }
+    throw new VeriotError(
+      'NOT_INITIALIZED',
+      `no running Veriot stack in ${dataDir}; start one with \`veriot up\` (or pass --rpc-url)`,
+      { context: { dataDir } },
+    )
+  }
+
+  async function account(embedded: boolean): Promise<Account | undefined> {
+    const keystore = options.keystore ?? process.env.VERIOT_KEYSTORE
+    if (keystore) {
+      return loadAccount({ keystore, password: process.env.VERIOT_KEYSTORE_PASSWORD })
+    }
+    if (process.env.VERIOT_PRIVATE_KEY) {
+      return loadAccount({ privateKey: process.env.VERIOT_PRIVATE_KEY })
+    }
+    if (embedded) return getAnvilAccount(parseAccountIndex(options.account))
+    return undefined
+  }
+
+  function deployment(): Deployment {
+    const d = readDeploymentFile(dataDir)
+    if (!d) {
+      throw new VeriotError(
+        'NOT_INITIALIZED',
+        `no deployment recorded in ${dataDir}; run \`veriot up\` first`,
+        { context: { dataDir } },
+      )
+    }
+    return d
+  }
+
+  async function connect(opts: { needsAccount?: boolean } = {}): Promise<ChainConnection> {
+    const { rpcUrl, embedded } = endpoint()
+    const acct = await account(embedded)
+    if (opts.needsAccount && acct === undefined) {
+      throw new VeriotError(
+        'ACCOUNT_MISSING',
+        'this command sends a transaction: pass --keystore <file> (password in VERIOT_KEYSTORE_PASSWORD) or set VERIOT_PRIVATE_KEY',
+      )
+    }
+    const expectedChainId = readDeploymentFile(dataDir)?.chainId
+    return connectChain({ rpcUrl, account: acct, expectedChainId })
+  }
+
+  return {
+    dataDir,
+    out,
+    endpoint,
+    connect,
+    deployment,
+    async registry(opts = {}) {
+      const d = deployment()
+      return createRegistryClient(await connect(opts), d)
+    },
+  }
+}
+
+/** Parses --account: an anvil development account index 0..9 (embedded chain only). */
+export function parseAccountIndex(value: string | undefined): number {
+  if (value === undefined) return 0
+  const n = Number(value)
+  if (!/^\d$/.test(value) || n > 9) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"--account" expected an anvil development account index 0..9, got ${JSON.stringify(value)}`,
+    )
+  }
+  return n
+}

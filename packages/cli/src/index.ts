@@ -1,0 +1,2 @@
+// Public entry of @veriot/cli: the `veriot` command as a function.
+export { main } from './main.ts'

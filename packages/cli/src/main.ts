@@ -1,0 +1,233 @@
+// The `veriot` command line: parses arguments with commander, runs one command, and maps
+// every failure to a documented error code and exit status.
+
+import { ExitCode, isVeriotError, VeriotError } from '@veriot/core'
+import { Command, CommanderError, Option } from 'commander'
+import {
+  capabilityCommand,
+  historyCommand,
+  listCommand,
+  provisionCommand,
+  showCommand,
+  transferCommand,
+  transitionCommand,
+} from './commands/device.ts'
+import { downCommand } from './commands/down.ts'
+import { keyCommand } from './commands/key.ts'
+import { roleCommand } from './commands/role.ts'
+import { statusCommand } from './commands/status.ts'
+import { upCommand } from './commands/up.ts'
+import { type CommandContext, createContext, type GlobalOptions } from './context/createContext.ts'
+import { toJson } from './context/output.ts'
+
+/**
+ * Runs the CLI with `argv` (as process.argv) and resolves to the exit status.
+ * @example process.exitCode = await main(process.argv)
+ */
+export async function main(argv: string[]): Promise<number> {
+  let json = argv.includes('--json')
+  const program = buildProgram(json)
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0
+      if (err.code === 'commander.help') return 0
+      return report(
+        new VeriotError('INVALID_ARGUMENT', err.message.replace(/^error: /, ''), { cause: err }),
+        json,
+      )
+    }
+    json = json || program.opts().json === true
+    return report(err, json)
+  }
+  return ExitCode.ok
+}
+
+function report(err: unknown, json: boolean): number {
+  const error = isVeriotError(err)
+    ? err
+    : new VeriotError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err })
+  if (json) process.stderr.write(`${toJson({ error: error.toJSON() })}\n`)
+  else {
+    process.stderr.write(`error ${error.code}: ${error.message}\n`)
+    if (error.code === 'INTERNAL' && error.cause instanceof Error && process.env.VERIOT_DEBUG) {
+      process.stderr.write(`${error.cause.stack}\n`)
+    }
+  }
+  return error.exitCode
+}
+
+function buildProgram(json: boolean): Command {
+  const program = new Command('veriot')
+    .description('Veriot: a blockchain trust layer for IoT fleets')
+    .version('0.1.0')
+    .option('--data-dir <dir>', 'data directory (env VERIOT_DATA_DIR)', undefined)
+    .option(
+      '--json',
+      'machine-readable output: one JSON document on stdout, errors as JSON on stderr',
+    )
+    .option(
+      '--rpc-url <url>',
+      'use this EVM JSON-RPC endpoint instead of the embedded chain (env VERIOT_RPC_URL)',
+    )
+    .option(
+      '--keystore <file>',
+      'Ethereum V3 keystore of the account (password in env VERIOT_KEYSTORE_PASSWORD); or set VERIOT_PRIVATE_KEY',
+    )
+    .option(
+      '--account <index>',
+      'embedded chain only: anvil development account 0..9 to act as (default 0, the operator)',
+    )
+    .exitOverride()
+    .showHelpAfterError(!json)
+    // With --json, usage errors are reported once, as JSON, by main().
+    .configureOutput({ outputError: (s, write) => (json ? undefined : write(s)) })
+  program.addHelpText(
+    'after',
+    `
+Exit status: 0 ok, 1 internal, 2 usage, 3 not found, 4 rejected, 5 unreachable, 6 key, 7 config.
+Error codes are listed in docs/errors.md.`,
+  )
+
+  // Every action gets the merged global options and a context.
+  const run =
+    <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      await fn(createContext(opts), ...(args.slice(0, -1) as A))
+    }
+
+  program
+    .command('up')
+    .description(
+      'start the stack: embedded anvil + contracts (deployed once), or deploy to --rpc-url',
+    )
+    .option('--port <port>', 'embedded chain port on 127.0.0.1 (0 = any free port)', '8545')
+    .option(
+      '-d, --detach',
+      'run in the background and return once ready (log in <data-dir>/veriot.log)',
+    )
+    .option(
+      '--redeploy',
+      'deploy new contracts even if deployment.json names some (devices there are not carried over)',
+    )
+    .option(
+      '--p256-verifier <address>',
+      'P-256 verifier contract for chains without the P256VERIFY precompile',
+    )
+    .action(async (_opts: object, cmd: Command) => {
+      const all = cmd.optsWithGlobals() as GlobalOptions
+      await upCommand(createContext(all), all)
+    })
+
+  program
+    .command('down')
+    .description('stop the stack started by `veriot up` from this data directory')
+    .action(run((ctx) => downCommand(ctx)))
+
+  program
+    .command('status')
+    .description('chain, contracts, block height and device counts')
+    .action(run((ctx) => statusCommand(ctx)))
+
+  const device = program.command('device').description('provision and manage devices')
+  device
+    .command('provision')
+    .description('register a device (its key proves possession on chain) and hand it to an owner')
+    .requiredOption('--key <ref>', 'device key: file:<path> or pkcs11:token=<label>;object=<label>')
+    .option('--create-key', 'create the key first (in the file or inside the PKCS#11 token)')
+    .requiredOption('--model <name>', 'device model, up to 31 ASCII characters')
+    .requiredOption('--firmware <version>', 'firmware version, major.minor.patch')
+    .option('--metadata <file>', 'metadata file; its SHA-256 is recorded on chain')
+    .option('--metadata-hash <hex>', 'metadata hash (bytes32) instead of --metadata')
+    .option('--owner <address>', 'first owner (default: the acting account)')
+    .option('--no-owner', 'leave the device Manufactured, without an owner')
+    .option('--activate', 'also activate it (the acting account must be the owner)')
+    .action(run((ctx, opts: object) => provisionCommand(ctx, opts as never)))
+  device
+    .command('show <id>')
+    .description('one device: status, owner, model, firmware, key, capabilities')
+    .action(run((ctx, id: string) => showCommand(ctx, id)))
+  device
+    .command('list')
+    .description('all devices')
+    .addOption(
+      new Option('--status <status>', 'only devices in this status').choices([
+        'manufactured',
+        'provisioned',
+        'active',
+        'suspended',
+        'decommissioned',
+      ]),
+    )
+    .action(run((ctx, opts: { status?: string }) => listCommand(ctx, opts)))
+  device
+    .command('transfer <id> <to>')
+    .description('transfer ownership (only the current owner)')
+    .action(run((ctx, id: string, to: string) => transferCommand(ctx, id, to)))
+  device
+    .command('activate <id>')
+    .description('Provisioned or Suspended → Active (owner or admin)')
+    .action(run((ctx, id: string) => transitionCommand(ctx, 'activate', id, {})))
+  device
+    .command('suspend <id>')
+    .description('Active → Suspended (owner, guardian or admin)')
+    .option('--reason <text>', 'why, up to 31 ASCII characters (recorded on chain)')
+    .action(
+      run((ctx, id: string, o: { reason?: string }) => transitionCommand(ctx, 'suspend', id, o)),
+    )
+  device
+    .command('decommission <id>')
+    .description('retire for ever; the key can never be registered again (owner or admin)')
+    .option('--reason <text>', 'why, up to 31 ASCII characters (recorded on chain)')
+    .action(
+      run((ctx, id: string, o: { reason?: string }) =>
+        transitionCommand(ctx, 'decommission', id, o),
+      ),
+    )
+  device
+    .command('history <id>')
+    .description('chain of custody from events: who, what, block, tx')
+    .action(run((ctx, id: string) => historyCommand(ctx, id)))
+  device
+    .command('grant <id> <capability>')
+    .description('grant a capability, e.g. telemetry:temperature or command:unlock (owner)')
+    .action(run((ctx, id: string, cap: string) => capabilityCommand(ctx, 'grant', id, cap)))
+  device
+    .command('revoke <id> <capability>')
+    .description('revoke a capability (owner)')
+    .action(run((ctx, id: string, cap: string) => capabilityCommand(ctx, 'revoke', id, cap)))
+
+  const key = program
+    .command('key')
+    .description('device keys (passphrase in VERIOT_KEY_PASSPHRASE, PIN in VERIOT_PKCS11_PIN)')
+  key
+    .command('create <ref>')
+    .description(
+      'create a P-256 key: file:<path> (encrypted) or pkcs11:token=…;object=… (inside the token)',
+    )
+    .action(run((ctx, ref: string) => keyCommand(ctx, 'create', ref)))
+  key
+    .command('show <ref>')
+    .description('public key and device id of a key')
+    .action(run((ctx, ref: string) => keyCommand(ctx, 'show', ref)))
+
+  const role = program.command('role').description('registry roles: admin, manufacturer, guardian')
+  role
+    .command('grant <role> <address>')
+    .description('grant a role (admin only)')
+    .action(run((ctx, r: string, a: string) => roleCommand(ctx, 'grant', r, a)))
+  role
+    .command('revoke <role> <address>')
+    .description('revoke a role (admin only)')
+    .action(run((ctx, r: string, a: string) => roleCommand(ctx, 'revoke', r, a)))
+
+  for (const cmd of [program, ...allCommands(program)]) cmd.exitOverride()
+  return program
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)])
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test } from 'node:test'
+
+// The device SDK must fit a gateway-class device and never pull in a server library.
+const allowed = [
+  /^\./,
+  /^node:/,
+  /^@noble\/(curves|hashes|ciphers)\//,
+  /^@veriot\/core$/,
+  /^zod$/,
+  /^pkcs11js$/,
+]
+const src = new URL('../src/', import.meta.url).pathname
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true })
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory() ? sourceFiles(join(dir, e.name)) : Promise.resolve([join(dir, e.name)]),
+    ),
+  )
+  return nested.flat().filter((f) => f.endsWith('.ts'))
+}
+
+test('behavior: src imports only device-safe modules', async () => {
+  const files = await sourceFiles(src)
+  assert.ok(files.length > 10)
+  for (const file of files) {
+    const text = await readFile(file, 'utf8')
+    const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map(
+      (m) => m[1] as string,
+    )
+    for (const specifier of specifiers) {
+      assert.ok(
+        allowed.some((pattern) => pattern.test(specifier)),
+        `${file} imports ${specifier}, which the device SDK does not allow`,
+      )
+    }
+  }
+})
+
+test('behavior: package dependencies are device-safe', async () => {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), [
+    '@noble/ciphers',
+    '@noble/curves',
+    '@noble/hashes',
+    '@veriot/core',
+    'pkcs11js',
+    'zod',
+  ])
+})

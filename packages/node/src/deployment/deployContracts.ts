@@ -1,0 +1,87 @@
+// Deploys Veriot's contracts to the connected chain and grants the deployer's initial roles.
+// Works on any EVM network; the same code deploys to anvil and to a consortium chain.
+
+import { deviceRegistryAbi, deviceRegistryBytecode } from '@veriot/contracts'
+import { VeriotError } from '@veriot/core'
+import { type Address, getAddress, type Hash, zeroAddress } from 'viem'
+import type { ChainConnection } from '../chain/connectChain.ts'
+import { sendContractTx } from '../chain/sendContractTx.ts'
+import { toVeriotError } from '../chain/toVeriotError.ts'
+
+export type DeployedContract = { address: Address; blockNumber: bigint; txHash: Hash }
+export type Deployment = {
+  chainId: number
+  deployer: Address
+  contracts: { DeviceRegistry: DeployedContract }
+}
+
+export type DeployOptions = {
+  /** P-256 verifier for chains without the P256VERIFY precompile (default: precompile 0x100). */
+  p256Verifier?: Address
+  /** Also grant the deployer MANUFACTURER and GUARDIAN (embedded single-operator setup). */
+  grantOperatorRoles?: boolean
+  onProgress?: (step: string) => void
+}
+
+/**
+ * Deploys DeviceRegistry with the connected account as admin.
+ * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
+ */
+export async function deployContracts(
+  conn: ChainConnection,
+  options: DeployOptions = {},
+): Promise<Deployment> {
+  const { walletClient, account } = conn
+  if (walletClient === undefined || account === undefined) {
+    throw new VeriotError('ACCOUNT_MISSING', 'deploying contracts needs an account with funds')
+  }
+  options.onProgress?.('deploying DeviceRegistry')
+  let txHash: Hash
+  try {
+    txHash = await walletClient.deployContract({
+      abi: deviceRegistryAbi,
+      bytecode: deviceRegistryBytecode,
+      args: [account.address, options.p256Verifier ?? zeroAddress],
+    })
+  } catch (err) {
+    throw toVeriotError(err, deviceRegistryAbi)
+  }
+  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash })
+  if (receipt.status !== 'success' || !receipt.contractAddress) {
+    throw new VeriotError(
+      'P256_VERIFIER_UNAVAILABLE',
+      `DeviceRegistry deployment reverted (tx ${txHash}); the chain probably lacks the P256VERIFY precompile — see docs/contracts.md`,
+      { context: { txHash } },
+    )
+  }
+  const registry = getAddress(receipt.contractAddress)
+  if (options.grantOperatorRoles) {
+    for (const role of ['MANUFACTURER_ROLE', 'GUARDIAN_ROLE'] as const) {
+      options.onProgress?.(`granting ${role} to ${account.address}`)
+      const roleId = await conn.publicClient.readContract({
+        address: registry,
+        abi: deviceRegistryAbi,
+        functionName: role,
+      })
+      await sendContractTx(conn, {
+        address: registry,
+        abi: deviceRegistryAbi,
+        functionName: 'grantRole',
+        args: [roleId, account.address],
+      })
+    }
+  }
+  return {
+    chainId: conn.chainId,
+    deployer: account.address,
+    contracts: { DeviceRegistry: { address: registry, blockNumber: receipt.blockNumber, txHash } },
+  }
+}
+
+/** True when code is deployed at every contract address of `deployment`. */
+export async function isDeployed(conn: ChainConnection, deployment: Deployment): Promise<boolean> {
+  const code = await conn.publicClient.getCode({
+    address: deployment.contracts.DeviceRegistry.address,
+  })
+  return code !== undefined && code !== '0x'
+}

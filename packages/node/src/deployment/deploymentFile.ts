@@ -1,0 +1,71 @@
+// The deployment record in the data directory (deployment.json): which chain, which
+// contract addresses, from which block. Validated whenever it is read.
+
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { VeriotError } from '@veriot/core'
+import { getAddress, isAddress, isHash } from 'viem'
+import { z } from 'zod'
+import type { Deployment } from './deployContracts.ts'
+
+const address = z.string().refine((s) => isAddress(s), 'expected a 0x address')
+const hash = z.string().refine((s) => isHash(s), 'expected a 32-byte 0x hash')
+const contract = z.object({
+  address,
+  blockNumber: z.string().regex(/^\d+$/),
+  txHash: hash,
+})
+const schema = z.object({
+  version: z.literal(1),
+  chainId: z.number().int().positive(),
+  deployer: address,
+  contracts: z.object({ DeviceRegistry: contract }),
+})
+
+export const DEPLOYMENT_FILE = 'deployment.json'
+
+/** Reads `<dataDir>/deployment.json`, or undefined when absent. @throws CONFIG_INVALID */
+export function readDeploymentFile(dataDir: string): Deployment | undefined {
+  const path = join(dataDir, DEPLOYMENT_FILE)
+  if (!existsSync(path)) return undefined
+  let parsed: z.infer<typeof schema>
+  try {
+    parsed = schema.parse(JSON.parse(readFileSync(path, 'utf8')))
+  } catch (cause) {
+    throw new VeriotError('CONFIG_INVALID', `${path} is not a valid deployment record`, {
+      cause,
+      context: { path },
+    })
+  }
+  const r = parsed.contracts.DeviceRegistry
+  return {
+    chainId: parsed.chainId,
+    deployer: getAddress(parsed.deployer),
+    contracts: {
+      DeviceRegistry: {
+        address: getAddress(r.address),
+        blockNumber: BigInt(r.blockNumber),
+        txHash: r.txHash as `0x${string}`,
+      },
+    },
+  }
+}
+
+/** Writes the deployment record atomically (temp file + rename). */
+export function writeDeploymentFile(dataDir: string, d: Deployment): void {
+  const path = join(dataDir, DEPLOYMENT_FILE)
+  const body = {
+    version: 1,
+    chainId: d.chainId,
+    deployer: d.deployer,
+    contracts: {
+      DeviceRegistry: {
+        address: d.contracts.DeviceRegistry.address,
+        blockNumber: d.contracts.DeviceRegistry.blockNumber.toString(),
+        txHash: d.contracts.DeviceRegistry.txHash,
+      },
+    },
+  }
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(body, null, 2)}\n`)
+  renameSync(`${path}.tmp`, path)
+}

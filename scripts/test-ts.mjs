@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Runs every TypeScript test (packages/*/test/**/*.test.ts, or those under the given folders)
+// on Node's built-in runner through tsx. Node 20's `--test` does not expand globs itself.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+
+const root = join(import.meta.dirname, '..')
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['packages', 'examples']
+
+function find(dir) {
+  let out = []
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) out = out.concat(find(path))
+    else if (name.endsWith('.test.ts')) out.push(path)
+  }
+  return out
+}
+
+const files = roots.flatMap((r) => find(join(root, r))).sort()
+if (files.length === 0) {
+  console.error('no test files found')
+  process.exit(1)
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files.map((f) => relative(root, f))],
+  { cwd: root, stdio: 'inherit' },
+)
+process.exit(result.status ?? 1)
