@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { runForge } from './forge.mjs'
 
 /** Contracts that get a TypeScript module (each in src/<Name>.sol). */
-const CONTRACTS = ['DeviceRegistry']
+const CONTRACTS = ['DeviceRegistry', 'TelemetryAnchor', 'NaiveReadingLog']
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const check = process.argv.includes('--check')

@@ -114,9 +114,7 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
         address[3] memory callers = [manufacturer, guardian, stranger];
         for (uint256 i = 0; i < callers.length; i++) {
             vm.expectRevert(
-                abi.encodeWithSelector(
-                    IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], bytes32(0)
-                )
+                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], bytes32(0))
             );
             vm.prank(callers[i]);
             registry.grantRole(role, stranger);
@@ -258,7 +256,9 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
             r.suite = suites[i];
             r.auxKeyHash = keccak256("aux key");
             (bytes32 sigR, bytes32 sigS) = signRegistration(DEVICE_PK, r, manufacturer);
-            expectRegisterRevert(r, sigR, sigS, abi.encodeWithSelector(DeviceRegistry.UnsupportedSuite.selector, suites[i]));
+            expectRegisterRevert(
+                r, sigR, sigS, abi.encodeWithSelector(DeviceRegistry.UnsupportedSuite.selector, suites[i])
+            );
         }
     }
 
@@ -274,14 +274,24 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
     function test_register_revertsInvalidPublicKey_offTheCurve() public {
         DeviceRegistry.Registration memory r = registrationOf(DEVICE_PK);
         r.pubKeyY = bytes32(addmod(uint256(r.pubKeyY), 1, P256_P));
-        expectRegisterRevert(r, bytes32(uint256(1)), bytes32(uint256(1)), abi.encodeWithSelector(DeviceRegistry.InvalidPublicKey.selector));
+        expectRegisterRevert(
+            r,
+            bytes32(uint256(1)),
+            bytes32(uint256(1)),
+            abi.encodeWithSelector(DeviceRegistry.InvalidPublicKey.selector)
+        );
     }
 
     function test_register_revertsInvalidPublicKey_forZero() public {
         DeviceRegistry.Registration memory r = registrationOf(DEVICE_PK);
         r.pubKeyX = 0;
         r.pubKeyY = 0;
-        expectRegisterRevert(r, bytes32(uint256(1)), bytes32(uint256(1)), abi.encodeWithSelector(DeviceRegistry.InvalidPublicKey.selector));
+        expectRegisterRevert(
+            r,
+            bytes32(uint256(1)),
+            bytes32(uint256(1)),
+            abi.encodeWithSelector(DeviceRegistry.InvalidPublicKey.selector)
+        );
     }
 
     function test_register_revertsInvalidPublicKey_whenXIsNotBelowP() public {
@@ -291,11 +301,19 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
         r.pubKeyY = Y0;
         bytes32 id = keccak256(abi.encodePacked(r.pubKeyX, r.pubKeyY));
         expectRegisterRevert(
-            r, bytes32(uint256(1)), bytes32(uint256(1)), abi.encodeWithSelector(DeviceRegistry.InvalidRegistrationSignature.selector, id)
+            r,
+            bytes32(uint256(1)),
+            bytes32(uint256(1)),
+            abi.encodeWithSelector(DeviceRegistry.InvalidRegistrationSignature.selector, id)
         );
         // (p, Y0) is the same point mod p, not a canonical encoding.
         r.pubKeyX = bytes32(P256_P);
-        expectRegisterRevert(r, bytes32(uint256(1)), bytes32(uint256(1)), abi.encodeWithSelector(DeviceRegistry.InvalidPublicKey.selector));
+        expectRegisterRevert(
+            r,
+            bytes32(uint256(1)),
+            bytes32(uint256(1)),
+            abi.encodeWithSelector(DeviceRegistry.InvalidPublicKey.selector)
+        );
     }
 
     function test_register_revertsDeviceAlreadyRegistered_forALiveKey() public {
@@ -340,6 +358,20 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
         (bytes32 sigR, bytes32 sigS) = signRegistration(DEVICE_PK, r, manufacturer);
         vm.chainId(chainId);
         expectRegisterRevert(r, sigR, sigS, invalidSignature(DEVICE_PK));
+    }
+
+    function test_register_bindsTheChainItRunsOn() public {
+        uint256 chainId = block.chainid;
+        DeviceRegistry.Registration memory r = registrationOf(DEVICE_PK);
+        (bytes32 sigR, bytes32 sigS) = signRegistration(DEVICE_PK, r, manufacturer);
+        vm.chainId(10);
+        // Signed on the default chain, submitted on chain 10: rejected.
+        expectRegisterRevert(r, sigR, sigS, invalidSignature(DEVICE_PK));
+        // Signed for chain 10, submitted on chain 10: accepted.
+        (sigR, sigS) = signRegistration(DEVICE_PK, r, manufacturer);
+        vm.prank(manufacturer);
+        registry.register(r, sigR, sigS);
+        vm.chainId(chainId);
     }
 
     function test_register_revertsInvalidRegistrationSignature_forAnotherRegistry() public {
@@ -774,10 +806,14 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
         registry.grantCapability(id, CAP_UNLOCK);
         vm.prank(owner);
         registry.transferOwnership(id, newOwner);
-        assertTrue(registry.hasCapability(id, CAP_UNLOCK), "after transfer");
+        bytes32[] memory want = new bytes32[](1);
+        want[0] = CAP_UNLOCK;
+        assertTrue(registry.hasCapability(id, CAP_UNLOCK), "hasCapability after transfer");
+        assertEq(registry.capabilitiesOf(id), want, "capabilitiesOf after transfer");
         vm.prank(newOwner);
         registry.decommission(id, "end of life");
-        assertTrue(registry.hasCapability(id, CAP_UNLOCK), "after decommission");
+        assertTrue(registry.hasCapability(id, CAP_UNLOCK), "hasCapability after decommission");
+        assertEq(registry.capabilitiesOf(id), want, "capabilitiesOf after decommission");
     }
 
     // ================================================================ unknown devices and reads
@@ -880,7 +916,11 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
 
     function assertCounts(uint256[6] memory want) internal view {
         for (uint256 s = 0; s < want.length; s++) {
-            assertEq(registry.statusCount(DeviceRegistry.Status(s)), want[s], string.concat("statusCount(", vm.toString(s), ")"));
+            assertEq(
+                registry.statusCount(DeviceRegistry.Status(s)),
+                want[s],
+                string.concat("statusCount(", vm.toString(s), ")")
+            );
         }
     }
 }

@@ -37,8 +37,9 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
         uint8 argSeed,
         address randomTarget
     ) public {
-        address caller =
-            [admin, manufacturer, otherManufacturer, guardian, owner, newOwner, stranger, randomCaller][bound(callerSeed, 0, 7)];
+        address caller = [
+            admin, manufacturer, otherManufacturer, guardian, owner, newOwner, stranger, randomCaller
+        ][bound(callerSeed, 0, 7)];
         // No transaction comes from the zero address, the owner field of an unprovisioned device.
         vm.assume(caller != address(0) && caller != address(vm));
         assertActionMatchesModel(
@@ -61,7 +62,11 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
                 for (uint256 c = 0; c < callers.length; c++) {
                     for (uint256 t = 0; t < targets.length; t++) {
                         assertActionMatchesModel(
-                            DeviceRegistry.Status(status), Action(action), callers[c], targets[t], t % 2 == 0 ? CAP : bytes32(0)
+                            DeviceRegistry.Status(status),
+                            Action(action),
+                            callers[c],
+                            targets[t],
+                            t % 2 == 0 ? CAP : bytes32(0)
                         );
                         vm.revertToState(clean);
                     }
@@ -84,9 +89,15 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
         }
         Snapshot memory want = snapshotOf(id);
 
-        (bytes memory err, DeviceRegistry.Status next) = expectedOutcome(action, id, status, caller, want.owner, target, capability);
+        (bytes memory err, DeviceRegistry.Status next) =
+            expectedOutcome(action, id, status, caller, want.owner, target, capability);
         string memory what = string.concat(
-            "status ", vm.toString(uint256(status)), ", action ", vm.toString(uint256(action)), ", caller ", vm.toString(caller)
+            "status ",
+            vm.toString(uint256(status)),
+            ", action ",
+            vm.toString(uint256(action)),
+            ", caller ",
+            vm.toString(caller)
         );
         vm.prank(caller);
         (bool ok, bytes memory ret) = address(registry).call(callOf(action, id, target, capability));
@@ -183,9 +194,7 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
     }
 
     /// @notice A signed registration replayed with any one field changed is rejected.
-    function testFuzz_register_revertsWhenAnySignedFieldChanges(uint256 pkSeed, uint8 fieldSeed, bytes32 value)
-        public
-    {
+    function testFuzz_register_revertsWhenAnySignedFieldChanges(uint256 pkSeed, uint8 fieldSeed, bytes32 value) public {
         uint256 pk = devicePk(pkSeed);
         DeviceRegistry.Registration memory r = registrationOf(pk);
         r.suite = 3;
@@ -208,12 +217,22 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
         expectRegisterRevert(r, sigR, sigS, invalidSignature(pk));
     }
 
-    function testFuzz_register_revertsRegistrationsSignedForAnotherChain(uint64 chainId) public {
-        vm.assume(chainId != block.chainid);
+    /// @notice A registration is accepted exactly on the chain it was signed for.
+    function testFuzz_register_acceptsOnlyTheChainItWasSignedFor(uint64 signedFor, uint64 otherChain, bool sameChain)
+        public
+    {
+        uint64 submittedOn = sameChain ? signedFor : otherChain;
         DeviceRegistry.Registration memory r = registrationOf(DEVICE_PK);
         (bytes32 sigR, bytes32 sigS) =
-            vm.signP256(DEVICE_PK, sha256(registrationMessageOf(r, manufacturer, address(registry), chainId)));
-        expectRegisterRevert(r, sigR, sigS, invalidSignature(DEVICE_PK));
+            vm.signP256(DEVICE_PK, sha256(registrationMessageOf(r, manufacturer, address(registry), signedFor)));
+        vm.chainId(submittedOn);
+        if (signedFor != submittedOn) {
+            expectRegisterRevert(r, sigR, sigS, invalidSignature(DEVICE_PK));
+            return;
+        }
+        vm.prank(manufacturer);
+        registry.register(r, sigR, sigS);
+        assertEq(registry.deviceCount(), 1, "deviceCount");
     }
 
     function testFuzz_register_revertsPublicKeysOffTheCurve(bytes32 x, bytes32 y) public {
@@ -283,8 +302,14 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
         }
     }
 
-    function callOf(Action action, bytes32 id, address target, bytes32 capability) internal pure returns (bytes memory) {
-        if (action == Action.Provision) return abi.encodeCall(DeviceRegistry.provision, (id, target));
+    function callOf(Action action, bytes32 id, address target, bytes32 capability)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        if (action == Action.Provision) {
+            return abi.encodeCall(DeviceRegistry.provision, (id, target));
+        }
         if (action == Action.Activate) return abi.encodeCall(DeviceRegistry.activate, (id));
         if (action == Action.Suspend) return abi.encodeCall(DeviceRegistry.suspend, (id, "fuzz"));
         if (action == Action.Decommission) return abi.encodeCall(DeviceRegistry.decommission, (id, "fuzz"));
@@ -313,7 +338,9 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
 
         if (action == Action.Provision) {
             if (caller != manufacturer) return (notAuthorized, next);
-            if (target == address(0)) return (abi.encodeWithSelector(DeviceRegistry.InvalidOwner.selector, target), next);
+            if (target == address(0)) {
+                return (abi.encodeWithSelector(DeviceRegistry.InvalidOwner.selector, target), next);
+            }
             if (status != DeviceRegistry.Status.Manufactured) {
                 return (invalidTransition(id, status, DeviceRegistry.Status.Provisioned), next);
             }
@@ -355,7 +382,8 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
 
     function isOnCurve(uint256 x, uint256 y) internal pure returns (bool) {
         if (x >= P256_P || y >= P256_P) return false;
-        uint256 rhs = addmod(mulmod(mulmod(x, x, P256_P), x, P256_P), addmod(mulmod(P256_A, x, P256_P), P256_B, P256_P), P256_P);
+        uint256 rhs =
+            addmod(mulmod(mulmod(x, x, P256_P), x, P256_P), addmod(mulmod(P256_A, x, P256_P), P256_B, P256_P), P256_P);
         return mulmod(y, y, P256_P) == rhs;
     }
 }

@@ -2,15 +2,15 @@
 # The README's five-minute quickstart as one script: start the stack, create a device key inside
 # a SoftHSM2 token, provision, transfer, suspend, read the history, restart, show again.
 # Run from the repository root: bash examples/quickstart/quickstart.sh
-# (examples/quickstart/quickstart.test.ts runs it with a temporary data directory and port.)
+# (examples/quickstart/quickstart.test.ts runs it with a temporary data directory and free ports:
+# VERIOT_CHAIN_PORT, VERIOT_MQTT_PORT and VERIOT_HTTP_PORT set to 0.)
 set -euo pipefail
 
 export VERIOT_DATA_DIR="${VERIOT_DATA_DIR:-$PWD/.veriot}"
 VERIOT=${VERIOT:-npx veriot}
-PORT="${VERIOT_PORT:-8545}"
 trap '$VERIOT down >/dev/null 2>&1 || true' EXIT
 
-$VERIOT up --detach --port "$PORT"
+$VERIOT up --detach
 $VERIOT status
 
 # A SoftHSM2 token of our own, and a P-256 key generated inside it.
@@ -32,4 +32,4 @@ $VERIOT device suspend "$ID" --reason "tamper alarm"
 $VERIOT device history "$ID"
 
 $VERIOT down
-$VERIOT up --detach --port "$PORT" && $VERIOT device show "$ID"
+$VERIOT up --detach && $VERIOT device show "$ID"

@@ -1,23 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-// A small test base (cheatcodes, assertions, invariant targets), written here because
-// forge-std is not installable offline.
+// Our own small test base (assertions, bound, invariant targets): forge-std is not installable offline.
 
-import {Vm} from "./Vm.sol";
+import {VM, Vm} from "./Vm.sol";
 
 /// @notice Base of the project's Forge tests. Assertions revert with
 ///         `<message>: expected <want>, got <got>`, so a failure names what was checked.
 abstract contract VeriotTest {
-    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    Vm internal constant vm = VM;
 
     address[] private _targetContracts;
 
     // ------------------------------------------------------------ assertions
-
-    function fail(string memory message) internal pure {
-        revert(message);
-    }
 
     function assertTrue(bool got, string memory message) internal pure {
         if (!got) revert(string.concat(message, ": expected true, got false"));
@@ -64,7 +59,7 @@ abstract contract VeriotTest {
 
     // ------------------------------------------------------------ fuzzing
 
-    /// @notice Maps `x` uniformly enough onto [min, max], keeping small inputs unchanged.
+    /// @notice Maps `x` onto [min, max]: unchanged when already inside, else by modulo.
     function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
         require(min <= max, "bound: min > max");
         if (x >= min && x <= max) return x;

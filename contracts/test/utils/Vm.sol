@@ -4,6 +4,9 @@ pragma solidity 0.8.30;
 // The Forge cheatcodes these tests use, declared here because forge-std is not installable
 // offline (its npm package is an old release that needs ds-test).
 
+// Where Forge answers cheatcode calls.
+Vm constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
 /// @notice The subset of Forge's cheatcode interface (forge 1.7.1) that the tests call.
 interface Vm {
     struct Log {
@@ -19,18 +22,14 @@ interface Vm {
     function warp(uint256 newTimestamp) external;
     function chainId(uint256 newChainId) external;
     function label(address account, string calldata newLabel) external;
-    function addr(uint256 privateKey) external pure returns (address);
 
     // State
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
 
     // Expectations
-    function expectRevert() external;
-    function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
-    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
-        external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
 
@@ -40,6 +39,14 @@ interface Vm {
     // P-256 keys
     function signP256(uint256 privateKey, bytes32 digest) external pure returns (bytes32 r, bytes32 s);
     function publicKeyP256(uint256 privateKey) external pure returns (uint256 publicKeyX, uint256 publicKeyY);
+
+    // Test vectors on disk (within foundry.toml's fs_permissions)
+    function exists(string calldata path) external view returns (bool result);
+    function readFile(string calldata path) external view returns (string memory data);
+    function keyExistsJson(string calldata json, string calldata key) external pure returns (bool);
+    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
+    function parseBytes(string calldata stringifiedValue) external pure returns (bytes memory parsedValue);
+    function skip(bool skipTest, string calldata reason) external;
 
     // Formatting for assertion messages
     function toString(address value) external pure returns (string memory);

@@ -13,7 +13,9 @@ import {
   transitionCommand,
 } from './commands/device.ts'
 import { downCommand } from './commands/down.ts'
+import { type GatewayCliOptions, gatewayCommand } from './commands/gateway.ts'
 import { keyCommand } from './commands/key.ts'
+import { proofCommand, readingsCommand, verifyCommand } from './commands/proof.ts'
 import { roleCommand } from './commands/role.ts'
 import { statusCommand } from './commands/status.ts'
 import { upCommand } from './commands/up.ts'
@@ -99,12 +101,16 @@ Error codes are listed in docs/errors.md.`,
       await fn(createContext(opts), ...(args.slice(0, -1) as A))
     }
 
-  program
+  const up = program
     .command('up')
     .description(
       'start the stack: embedded anvil + contracts (deployed once), or deploy to --rpc-url',
     )
-    .option('--port <port>', 'embedded chain port on 127.0.0.1 (0 = any free port)', '8545')
+    .option(
+      '--port <port>',
+      'embedded chain port on 127.0.0.1, 0 = any free port (env VERIOT_CHAIN_PORT)',
+      process.env.VERIOT_CHAIN_PORT ?? '8545',
+    )
     .option(
       '-d, --detach',
       'run in the background and return once ready (log in <data-dir>/veriot.log)',
@@ -117,10 +123,18 @@ Error codes are listed in docs/errors.md.`,
       '--p256-verifier <address>',
       'P-256 verifier contract for chains without the P256VERIFY precompile',
     )
-    .action(async (_opts: object, cmd: Command) => {
-      const all = cmd.optsWithGlobals() as GlobalOptions
-      await upCommand(createContext(all), all)
-    })
+    .option('--no-gateway', 'do not start the telemetry gateway')
+  addGatewayOptions(up)
+  up.action(async (_opts: object, cmd: Command) => {
+    const all = cmd.optsWithGlobals() as GlobalOptions
+    await upCommand(createContext(all), all)
+  })
+
+  const gateway = program
+    .command('gateway')
+    .description('run a telemetry gateway (MQTT + HTTP ingest, SQLite store, Merkle anchoring)')
+  addGatewayOptions(gateway)
+  gateway.action(run((ctx, opts: object) => gatewayCommand(ctx, opts as GatewayCliOptions)))
 
   program
     .command('down')
@@ -200,6 +214,29 @@ Error codes are listed in docs/errors.md.`,
     .description('revoke a capability (owner)')
     .action(run((ctx, id: string, cap: string) => capabilityCommand(ctx, 'revoke', id, cap)))
 
+  program
+    .command('readings')
+    .description("list stored readings, newest first (from this data directory's gateway store)")
+    .option('--device <id>', 'only this device')
+    .option('--limit <n>', 'how many', '20')
+    .option('--store <file>', 'SQLite store (default <data-dir>/gateway.sqlite)')
+    .action(
+      run((ctx, o: { device?: string; limit?: string; store?: string }) => readingsCommand(ctx, o)),
+    )
+  program
+    .command('proof <reading-id>')
+    .description('write the self-contained proof bundle of an anchored reading')
+    .option('-o, --out <file>', 'bundle file (default <reading-id prefix>.proof.json)')
+    .option('--store <file>', 'SQLite store (default <data-dir>/gateway.sqlite)')
+    .action(run((ctx, id: string, o: { out?: string; store?: string }) => proofCommand(ctx, id, o)))
+  program
+    .command('verify <bundle>')
+    .description(
+      'verify a proof bundle: signature, registered key, inclusion path (offline), and the root on chain',
+    )
+    .option('--offline', 'skip the chain checks')
+    .action(run((ctx, file: string, o: { offline?: boolean }) => verifyCommand(ctx, file, o)))
+
   const key = program
     .command('key')
     .description('device keys (passphrase in VERIOT_KEY_PASSPHRASE, PIN in VERIOT_PKCS11_PIN)')
@@ -226,6 +263,26 @@ Error codes are listed in docs/errors.md.`,
 
   for (const cmd of [program, ...allCommands(program)]) cmd.exitOverride()
   return program
+}
+
+function addGatewayOptions(cmd: Command): void {
+  cmd
+    .option(
+      '--mqtt-port <port>',
+      'embedded MQTT broker port, 0 = any free port (env VERIOT_MQTT_PORT)',
+      process.env.VERIOT_MQTT_PORT ?? '1883',
+    )
+    .option(
+      '--http-port <port>',
+      'HTTP ingest port, 0 = any free port (env VERIOT_HTTP_PORT)',
+      process.env.VERIOT_HTTP_PORT ?? '8080',
+    )
+    .option('--host <address>', 'interface the gateway listens on', '127.0.0.1')
+    .option('--mqtt-url <url>', 'use this external MQTT broker instead of the embedded one')
+    .option('--batch-size <n>', 'close a batch at this many readings', '256')
+    .option('--batch-age <ms>', 'close a batch when its oldest reading is this old', '10000')
+    .option('--max-skew <ms>', 'largest accepted |device clock − gateway clock|', '300000')
+    .option('--store <file>', 'SQLite store (default <data-dir>/gateway.sqlite)')
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -12,13 +12,19 @@ const BOB = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'
 describe('veriot CLI on the embedded chain', () => {
   const dir = mkdtempSync(join(tmpdir(), 'veriot-cli-'))
   const dataDir = join(dir, 'data')
-  const env = { VERIOT_DATA_DIR: dataDir, VERIOT_KEY_PASSPHRASE: 'correct horse battery staple' }
+  const env = {
+    VERIOT_DATA_DIR: dataDir,
+    VERIOT_KEY_PASSPHRASE: 'correct horse battery staple',
+    VERIOT_CHAIN_PORT: '0',
+    VERIOT_MQTT_PORT: '0',
+    VERIOT_HTTP_PORT: '0',
+  }
   const cli = (...args: string[]) => runCli(args, env)
   let stack: Awaited<ReturnType<typeof startUp>> | undefined
   let deviceId = ''
 
   before(async () => {
-    stack = await startUp(['--port', '0'], env)
+    stack = await startUp([], env)
   })
   after(async () => {
     await stack?.stop()
@@ -36,7 +42,7 @@ describe('veriot CLI on the embedded chain', () => {
   })
 
   test('error: a second up from the same data directory is refused', async () => {
-    const second = await cli('up', '--port', '0', '--json')
+    const second = await cli('up', '--json')
     assert.equal(second.code, 7)
     assert.equal(second.json.error.code, 'ALREADY_RUNNING')
   })
@@ -209,7 +215,7 @@ describe('veriot CLI on the embedded chain', () => {
 
   test('behavior: a restart keeps the chain state and finds the same devices', async () => {
     await stack?.stop()
-    stack = await startUp(['--port', '0'], env)
+    stack = await startUp([], env)
     assert.equal(stack.ready.deployed, false)
     const show = await cli('device', 'show', deviceId, '--json')
     assert.equal(show.code, 0, show.stderr)

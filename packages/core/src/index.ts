@@ -1,6 +1,14 @@
 // Public entry of @veriot/core: encodings, hashes, signature suites and error codes (no I/O).
 export { type ErrorCode, ErrorCodes, ExitCode } from './errors/codes.ts'
 export { type ErrorContext, isVeriotError, VeriotError } from './errors/VeriotError.ts'
+export { isMerkleInclusionValid } from './merkle/isMerkleInclusionValid.ts'
+export { merkleInclusionProof } from './merkle/merkleInclusionProof.ts'
+export { MERKLE_HASH_BYTES, merkleLeafHash } from './merkle/merkleLeafHash.ts'
+export { merkleNodeHash } from './merkle/merkleNodeHash.ts'
+export { merkleRoot } from './merkle/merkleRoot.ts'
+export { type MerkleInclusion, verifyMerkleInclusion } from './merkle/verifyMerkleInclusion.ts'
+export { PROOF_BUNDLE_FORMAT, type ProofBundle, parseProofBundle } from './proofs/ProofBundle.ts'
+export { verifyProofBundleOffline } from './proofs/verifyProofBundleOffline.ts'
 export { capabilityFromBytes32, capabilityToBytes32 } from './registry/capability.ts'
 export {
   assertDeviceId,
@@ -18,4 +26,29 @@ export {
 } from './registry/registrationMessage.ts'
 export { shortStringFromBytes32, shortStringToBytes32 } from './registry/shortString.ts'
 export { Suite, type SuiteId, type SuiteName, suiteNameOf } from './registry/suites.ts'
+export { verifyEd25519 } from './signatures/verifyEd25519.ts'
+export {
+  ML_DSA_44_PUBLIC_KEY_BYTES,
+  ML_DSA_44_SIGNATURE_BYTES,
+  verifyMlDsa44,
+} from './signatures/verifyMlDsa44.ts'
 export { p256DerToCompact, verifyP256 } from './signatures/verifyP256.ts'
+export { auxKeyHashOf } from './telemetry/auxKeyHashOf.ts'
+export { decodeTelemetry } from './telemetry/decodeTelemetry.ts'
+export { encodeTelemetry } from './telemetry/encodeTelemetry.ts'
+export { readingIdOf } from './telemetry/readingIdOf.ts'
+export {
+  type Reading,
+  TELEMETRY_DOMAIN,
+  TELEMETRY_MAX_BYTES,
+  TELEMETRY_MAX_READINGS,
+  TELEMETRY_VERSION,
+  type TelemetryMessage,
+  type UnsignedTelemetry,
+} from './telemetry/TelemetryMessage.ts'
+export { telemetryLeafHash } from './telemetry/telemetryLeafHash.ts'
+export { telemetrySigningBytes } from './telemetry/telemetrySigningBytes.ts'
+export {
+  type TelemetryKeys,
+  verifyTelemetrySignature,
+} from './telemetry/verifyTelemetrySignature.ts'

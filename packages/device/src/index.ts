@@ -13,3 +13,51 @@ export {
   createSoftwareKeyFile,
 } from './keys/software/createSoftwareKeyFile.ts'
 export { openSoftwareKeyFile } from './keys/software/openSoftwareKeyFile.ts'
+export type { AuxKey } from './suites/AuxKey.ts'
+export { createEd25519Key } from './suites/createEd25519Key.ts'
+export { createMlDsa44Key } from './suites/createMlDsa44Key.ts'
+export {
+  createTelemetrySigner,
+  type P256SigningKey,
+  type TelemetrySignerKeys,
+} from './suites/createTelemetrySigner.ts'
+export { signTelemetry } from './suites/signTelemetry.ts'
+export type { TelemetrySigner } from './suites/TelemetrySigner.ts'
+export {
+  createDurableQueue,
+  type DurableQueue,
+  type QueuedItem,
+} from './telemetry/createDurableQueue.ts'
+export {
+  createHttpPublisher,
+  type HttpPublisher,
+  type HttpPublisherOptions,
+  type HttpSendResult,
+} from './telemetry/createHttpPublisher.ts'
+export { createMqttConnectToken } from './telemetry/createMqttConnectToken.ts'
+export {
+  createMqttPublisher,
+  type GatewayRejection,
+  type MqttPublisher,
+  type MqttPublisherOptions,
+} from './telemetry/createMqttPublisher.ts'
+export {
+  createSequenceCounter,
+  type SequenceCounter,
+  type SequenceCounterOptions,
+} from './telemetry/createSequenceCounter.ts'
+export {
+  createTelemetryDevice,
+  type TelemetryDeviceOptions,
+} from './telemetry/createTelemetryDevice.ts'
+export {
+  MQTT_CONNECT_DOMAIN,
+  mqttConnectSigningBytes,
+} from './telemetry/mqttConnectSigningBytes.ts'
+export { type MqttTopics, mqttTopicsOf } from './telemetry/mqttTopicsOf.ts'
+export type { SignedTelemetry, TelemetryDevice } from './telemetry/TelemetryDevice.ts'
+export {
+  MQTT_CONNECT_MAX_SKEW_MS,
+  type MqttConnectTokenContext,
+  verifyMqttConnectToken,
+} from './telemetry/verifyMqttConnectToken.ts'

@@ -11,6 +11,8 @@ const allowed = [
   /^@veriot\/core$/,
   /^zod$/,
   /^pkcs11js$/,
+  // MQTT client (mqtt.js) for the telemetry publisher; a client only, never a broker.
+  /^mqtt$/,
 ]
 const src = new URL('../src/', import.meta.url).pathname
 
@@ -48,6 +50,7 @@ test('behavior: package dependencies are device-safe', async () => {
     '@noble/curves',
     '@noble/hashes',
     '@veriot/core',
+    'mqtt',
     'pkcs11js',
     'zod',
   ])

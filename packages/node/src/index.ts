@@ -1,5 +1,7 @@
 // Public entry of @veriot/node: chain access, deployment and registry clients.
 // Anvil-only helpers are exported from '@veriot/node/anvil', never from here.
+
+export { type AnchorEvent, type Anchorer, createAnchorer } from './anchoring/createAnchorer.ts'
 export { type ChainConnection, connectChain, redactUrl } from './chain/connectChain.ts'
 export { type AccountSource, loadAccount } from './chain/loadAccount.ts'
 export { sendContractTx, type TxResult } from './chain/sendContractTx.ts'
@@ -11,6 +13,17 @@ export {
   isDeployed,
 } from './deployment/deployContracts.ts'
 export { readDeploymentFile, writeDeploymentFile } from './deployment/deploymentFile.ts'
+export { createDeviceCache, type DeviceCache } from './gateway/createDeviceCache.ts'
+export { createIngest, type Ingest, type IngestResult } from './gateway/createIngest.ts'
+export {
+  type Gateway,
+  type GatewayOptions,
+  type GatewayStats,
+  startGateway,
+} from './gateway/startGateway.ts'
+export { errorsTopic, telemetryTopic } from './gateway/topics.ts'
+export { createProofBundle } from './proofs/createProofBundle.ts'
+export { type BundleVerification, verifyProofBundle } from './proofs/verifyProofBundle.ts'
 export {
   createRegistryClient,
   type DeviceRecord,
@@ -19,3 +32,5 @@ export {
   type RoleName,
 } from './registry/createRegistryClient.ts'
 export { getDeviceHistory, type HistoryEntry } from './registry/getDeviceHistory.ts'
+export { createSqliteStore } from './store/createSqliteStore.ts'
+export type { Batch, ReadingInput, StoredReading, TelemetryStore } from './store/TelemetryStore.ts'

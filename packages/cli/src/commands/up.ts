@@ -12,6 +12,7 @@ import {
   connectChain,
   type Deployment,
   deployContracts,
+  type Gateway,
   isDeployed,
   loadAccount,
   readDeploymentFile,
@@ -29,13 +30,16 @@ import {
   writeRunInfo,
 } from '../context/dataDir.ts'
 import { formatFields } from '../context/output.ts'
+import { type GatewayCliOptions, startGatewayFromCli } from './gateway.ts'
 
-export type UpOptions = GlobalOptions & {
-  port?: string
-  detach?: boolean
-  redeploy?: boolean
-  p256Verifier?: `0x${string}`
-}
+export type UpOptions = GlobalOptions &
+  GatewayCliOptions & {
+    port?: string
+    gateway?: boolean
+    detach?: boolean
+    redeploy?: boolean
+    p256Verifier?: `0x${string}`
+  }
 
 export async function upCommand(ctx: CommandContext, options: UpOptions): Promise<void> {
   ensureDataDir(ctx.dataDir)
@@ -58,10 +62,12 @@ async function upEmbedded(ctx: CommandContext, options: UpOptions): Promise<void
   ctx.out.progress(`starting anvil on 127.0.0.1:${port} (state in ${join(ctx.dataDir, 'chain')})`)
   const anvil = await startAnvil({ port, stateFile: join(ctx.dataDir, 'chain', 'state.json') })
   let stopping = false
+  let gateway: Gateway | undefined
   const stop = async (code: number) => {
     if (stopping) return
     stopping = true
     removeRunInfo(ctx.dataDir)
+    await gateway?.stop()
     await anvil.stop()
     process.exit(code)
   }
@@ -69,14 +75,25 @@ async function upEmbedded(ctx: CommandContext, options: UpOptions): Promise<void
     const conn = await connectChain({ rpcUrl: anvil.rpcUrl, account: getAnvilAccount(0) })
     writeNetworkConfig(ctx.dataDir, { mode: 'embedded' })
     const { deployment, fresh } = await ensureDeployment(ctx, conn, options)
+    if (options.gateway !== false) {
+      // The gateway anchors with its own development account, so its transactions never
+      // race the operator's nonces.
+      const gatewayConn = await connectChain({
+        rpcUrl: anvil.rpcUrl,
+        account: getAnvilAccount(GATEWAY_ACCOUNT_INDEX),
+      })
+      gateway = await startGatewayFromCli(ctx, gatewayConn, deployment, options)
+    }
     writeRunInfo(ctx.dataDir, {
       pid: process.pid,
       rpcUrl: anvil.rpcUrl,
       startedAt: new Date().toISOString(),
+      ...(gateway ? { mqttUrl: gateway.mqttUrl, httpUrl: gateway.httpUrl } : {}),
     })
-    report(ctx, conn, deployment, fresh, true)
+    report(ctx, conn, deployment, fresh, true, gateway)
   } catch (err) {
     removeRunInfo(ctx.dataDir)
+    await gateway?.stop()
     await anvil.stop()
     throw err
   }
@@ -99,6 +116,9 @@ async function upRemote(ctx: CommandContext, options: UpOptions, rpcUrl: string)
   writeNetworkConfig(ctx.dataDir, { mode: 'remote', rpcUrl })
   report(ctx, conn, deployment, fresh, false)
 }
+
+/** Anvil development account the embedded gateway anchors with. */
+export const GATEWAY_ACCOUNT_INDEX = 9
 
 async function remoteAccount(options: UpOptions): Promise<Account> {
   const keystore = options.keystore ?? process.env.VERIOT_KEYSTORE
@@ -142,6 +162,7 @@ function report(
   deployment: Deployment,
   fresh: boolean,
   embedded: boolean,
+  gateway?: Gateway,
 ): void {
   const value = {
     status: 'ready',
@@ -150,7 +171,11 @@ function report(
     chainId: conn.chainId,
     dataDir: ctx.dataDir,
     deployed: fresh,
-    contracts: { DeviceRegistry: deployment.contracts.DeviceRegistry.address },
+    contracts: {
+      DeviceRegistry: deployment.contracts.DeviceRegistry.address,
+      TelemetryAnchor: deployment.contracts.TelemetryAnchor.address,
+    },
+    gateway: gateway ? { mqttUrl: gateway.mqttUrl, httpUrl: gateway.httpUrl } : undefined,
     operator: conn.account?.address,
     pid: embedded ? process.pid : undefined,
   }
@@ -159,6 +184,8 @@ function report(
       ['status', embedded ? 'ready (Ctrl-C or `veriot down` stops it)' : 'ready'],
       ['chain', `${value.chainId} at ${value.rpcUrl}${embedded ? ' (embedded anvil)' : ''}`],
       ['DeviceRegistry', `${value.contracts.DeviceRegistry}${fresh ? ' (deployed now)' : ''}`],
+      ['TelemetryAnchor', value.contracts.TelemetryAnchor],
+      ['gateway', gateway ? `MQTT ${gateway.mqttUrl}, HTTP ${gateway.httpUrl}` : 'not started'],
       ['operator', value.operator],
       ['data dir', ctx.dataDir],
     ]),

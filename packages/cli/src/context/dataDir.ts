@@ -16,6 +16,8 @@ const run = z.object({
   pid: z.number().int().positive(),
   rpcUrl: z.string().url(),
   startedAt: z.string(),
+  mqttUrl: z.string().optional(),
+  httpUrl: z.string().optional(),
 })
 export type RunInfo = z.infer<typeof run>
 

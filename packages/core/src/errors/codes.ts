@@ -61,6 +61,28 @@ export const ErrorCodes = {
   CAPABILITY_INVALID: ExitCode.rejected,
   ROLE_MISSING: ExitCode.rejected,
   P256_VERIFIER_UNAVAILABLE: ExitCode.config,
+  // telemetry messages and ingest (gateway rejections are counted by these codes)
+  TELEMETRY_MALFORMED: ExitCode.rejected,
+  TELEMETRY_NOT_CANONICAL: ExitCode.rejected,
+  TELEMETRY_TOO_LARGE: ExitCode.rejected,
+  TELEMETRY_VALUE_INVALID: ExitCode.rejected,
+  DEVICE_NOT_ACTIVE: ExitCode.rejected,
+  CAPABILITY_MISSING: ExitCode.rejected,
+  SUITE_MISMATCH: ExitCode.rejected,
+  AUX_KEY_MISMATCH: ExitCode.rejected,
+  SEQUENCE_REPLAYED: ExitCode.rejected,
+  TIMESTAMP_SKEW: ExitCode.rejected,
+  TOPIC_FORBIDDEN: ExitCode.rejected,
+  GATEWAY_UNREACHABLE: ExitCode.unreachable,
+  // Merkle proofs and proof bundles
+  MERKLE_PROOF_INVALID: ExitCode.rejected,
+  READING_UNKNOWN: ExitCode.notFound,
+  READING_NOT_ANCHORED: ExitCode.notFound,
+  BUNDLE_MALFORMED: ExitCode.rejected,
+  BUNDLE_KEY_MISMATCH: ExitCode.rejected,
+  BUNDLE_ROOT_NOT_ON_CHAIN: ExitCode.rejected,
+  // storage
+  STORE_FAILED: ExitCode.internal,
   // generic
   INTERNAL: ExitCode.internal,
 } as const satisfies Record<string, ExitCode>

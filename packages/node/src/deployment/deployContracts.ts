@@ -1,7 +1,12 @@
 // Deploys Veriot's contracts to the connected chain and grants the deployer's initial roles.
 // Works on any EVM network; the same code deploys to anvil and to a consortium chain.
 
-import { deviceRegistryAbi, deviceRegistryBytecode } from '@veriot/contracts'
+import {
+  deviceRegistryAbi,
+  deviceRegistryBytecode,
+  telemetryAnchorAbi,
+  telemetryAnchorBytecode,
+} from '@veriot/contracts'
 import { VeriotError } from '@veriot/core'
 import { type Address, getAddress, type Hash, zeroAddress } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
@@ -12,7 +17,7 @@ export type DeployedContract = { address: Address; blockNumber: bigint; txHash: 
 export type Deployment = {
   chainId: number
   deployer: Address
-  contracts: { DeviceRegistry: DeployedContract }
+  contracts: { DeviceRegistry: DeployedContract; TelemetryAnchor: DeployedContract }
 }
 
 export type DeployOptions = {
@@ -24,7 +29,7 @@ export type DeployOptions = {
 }
 
 /**
- * Deploys DeviceRegistry with the connected account as admin.
+ * Deploys DeviceRegistry (the connected account as admin) and TelemetryAnchor.
  * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
  */
 export async function deployContracts(
@@ -71,17 +76,40 @@ export async function deployContracts(
       })
     }
   }
+  options.onProgress?.('deploying TelemetryAnchor')
+  let anchorTx: Hash
+  try {
+    anchorTx = await walletClient.deployContract({
+      abi: telemetryAnchorAbi,
+      bytecode: telemetryAnchorBytecode,
+      args: [],
+    })
+  } catch (err) {
+    throw toVeriotError(err, telemetryAnchorAbi)
+  }
+  const anchorReceipt = await conn.publicClient.waitForTransactionReceipt({ hash: anchorTx })
+  if (anchorReceipt.status !== 'success' || !anchorReceipt.contractAddress) {
+    throw new VeriotError('TX_FAILED', `TelemetryAnchor deployment reverted (tx ${anchorTx})`)
+  }
   return {
     chainId: conn.chainId,
     deployer: account.address,
-    contracts: { DeviceRegistry: { address: registry, blockNumber: receipt.blockNumber, txHash } },
+    contracts: {
+      DeviceRegistry: { address: registry, blockNumber: receipt.blockNumber, txHash },
+      TelemetryAnchor: {
+        address: getAddress(anchorReceipt.contractAddress),
+        blockNumber: anchorReceipt.blockNumber,
+        txHash: anchorTx,
+      },
+    },
   }
 }
 
 /** True when code is deployed at every contract address of `deployment`. */
 export async function isDeployed(conn: ChainConnection, deployment: Deployment): Promise<boolean> {
-  const code = await conn.publicClient.getCode({
-    address: deployment.contracts.DeviceRegistry.address,
-  })
-  return code !== undefined && code !== '0x'
+  for (const contract of Object.values(deployment.contracts)) {
+    const code = await conn.publicClient.getCode({ address: contract.address })
+    if (code === undefined || code === '0x') return false
+  }
+  return true
 }

@@ -19,7 +19,7 @@ const schema = z.object({
   version: z.literal(1),
   chainId: z.number().int().positive(),
   deployer: address,
-  contracts: z.object({ DeviceRegistry: contract }),
+  contracts: z.object({ DeviceRegistry: contract, TelemetryAnchor: contract }),
 })
 
 export const DEPLOYMENT_FILE = 'deployment.json'
@@ -37,16 +37,17 @@ export function readDeploymentFile(dataDir: string): Deployment | undefined {
       context: { path },
     })
   }
-  const r = parsed.contracts.DeviceRegistry
+  const toContract = (c: z.infer<typeof contract>) => ({
+    address: getAddress(c.address),
+    blockNumber: BigInt(c.blockNumber),
+    txHash: c.txHash as `0x${string}`,
+  })
   return {
     chainId: parsed.chainId,
     deployer: getAddress(parsed.deployer),
     contracts: {
-      DeviceRegistry: {
-        address: getAddress(r.address),
-        blockNumber: BigInt(r.blockNumber),
-        txHash: r.txHash as `0x${string}`,
-      },
+      DeviceRegistry: toContract(parsed.contracts.DeviceRegistry),
+      TelemetryAnchor: toContract(parsed.contracts.TelemetryAnchor),
     },
   }
 }
@@ -58,13 +59,12 @@ export function writeDeploymentFile(dataDir: string, d: Deployment): void {
     version: 1,
     chainId: d.chainId,
     deployer: d.deployer,
-    contracts: {
-      DeviceRegistry: {
-        address: d.contracts.DeviceRegistry.address,
-        blockNumber: d.contracts.DeviceRegistry.blockNumber.toString(),
-        txHash: d.contracts.DeviceRegistry.txHash,
-      },
-    },
+    contracts: Object.fromEntries(
+      Object.entries(d.contracts).map(([name, c]) => [
+        name,
+        { address: c.address, blockNumber: c.blockNumber.toString(), txHash: c.txHash },
+      ]),
+    ),
   }
   writeFileSync(`${path}.tmp`, `${JSON.stringify(body, null, 2)}\n`)
   renameSync(`${path}.tmp`, path)

@@ -1,0 +1,179 @@
+// Sends telemetry to the gateway over HTTP: POST <baseUrl>/v1/telemetry, one message per request.
+
+import { type ErrorCode, ErrorCodes, type Reading, readingIdOf, VeriotError } from '@veriot/core'
+import { z } from 'zod'
+import type { Hex, TelemetryDevice } from './TelemetryDevice.ts'
+
+const DEFAULT_TIMEOUT_MS = 10_000
+const MAX_MESSAGE_CHARS = 300
+
+export type HttpPublisherOptions = {
+  /** The gateway's base URL, http: or https:, without credentials, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string
+  device: TelemetryDevice
+  /** Per-request timeout; default 10 s. */
+  timeoutMs?: number
+  /** The fetch to use; default the global one (Node 20). */
+  fetch?: typeof fetch
+}
+
+/** The gateway's answer to an accepted message. */
+export type HttpSendResult = {
+  /** 'accepted' (202), or 'duplicate' (200) when these exact bytes were stored before. */
+  readonly status: 'accepted' | 'duplicate'
+  readonly readingId: Hex
+}
+
+export type HttpPublisher = {
+  /**
+   * Signs a message (next sequence number, current time) and sends it.
+   * @throws the gateway's code (e.g. SIGNATURE_INVALID, SEQUENCE_REPLAYED) for a 4xx answer;
+   *   GATEWAY_UNREACHABLE when the gateway cannot be reached or answers unexpectedly; the
+   *   errors of TelemetryDevice.sign
+   */
+  send(type: string, readings: readonly Reading[]): Promise<HttpSendResult>
+  /**
+   * Sends an already signed message, e.g. again after GATEWAY_UNREACHABLE: the same bytes keep
+   * their reading id and a repeat is answered as a duplicate.
+   * @throws as send
+   */
+  sendEncoded(bytes: Uint8Array): Promise<HttpSendResult>
+}
+
+const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/)
+const acceptedSchema = z.object({ status: z.literal('accepted'), readingId: hex32 })
+const duplicateSchema = z.object({ status: z.literal('duplicate'), readingId: hex32 })
+const errorSchema = z.object({
+  error: z.object({ code: z.string().max(64), message: z.string() }),
+})
+
+/**
+ * Creates an HTTP publisher. Unlike createMqttPublisher it keeps nothing on disk: a message
+ * that fails with GATEWAY_UNREACHABLE is not delivered; sign it with `device.sign` and retry
+ * with sendEncoded to keep its reading id.
+ *
+ * @throws INVALID_ARGUMENT for a base URL that is not http(s) or contains credentials
+ * @example
+ * const http = createHttpPublisher({ baseUrl: 'http://127.0.0.1:8080', device })
+ * const { status, readingId } = await http.send('climate', [{ name: 'temp', value: -21.5, unit: 'Cel' }])
+ */
+export function createHttpPublisher(options: HttpPublisherOptions): HttpPublisher {
+  const { device } = options
+  const endpoint = endpointOf(options.baseUrl)
+  const shown = `${endpoint.origin}${endpoint.pathname}`
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const fetchFn = options.fetch ?? fetch
+
+  async function sendEncoded(bytes: Uint8Array): Promise<HttpSendResult> {
+    const readingId = readingIdOf(bytes)
+    let response: Response
+    let text: string
+    try {
+      response = await fetchFn(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cbor', accept: 'application/json' },
+        body: bytes,
+        // A gateway that redirects is misconfigured or not ours: fail rather than re-post.
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      text = await response.text()
+    } catch (cause) {
+      throw new VeriotError(
+        'GATEWAY_UNREACHABLE',
+        `gateway ${shown} did not answer: ${describe(cause)}`,
+        { cause, context: { url: shown, readingId } },
+      )
+    }
+    const body = parseJson(text)
+    if (response.status === 202 || response.status === 200) {
+      const schema = response.status === 202 ? acceptedSchema : duplicateSchema
+      const parsed = schema.safeParse(body)
+      if (parsed.success && parsed.data.readingId === readingId) {
+        return Object.freeze({ status: parsed.data.status, readingId })
+      }
+      throw unexpected(shown, response.status, text, readingId)
+    }
+    if (response.status >= 400 && response.status < 500) {
+      const parsed = errorSchema.safeParse(body)
+      if (parsed.success && isErrorCode(parsed.data.error.code)) {
+        const { code, message } = parsed.data.error
+        throw new VeriotError(code, `gateway rejected the message: ${clip(message)}`, {
+          context: { url: shown, status: response.status, readingId },
+        })
+      }
+    }
+    throw unexpected(shown, response.status, text, readingId)
+  }
+
+  return {
+    async send(type, readings) {
+      const signed = await device.sign(type, readings)
+      return sendEncoded(signed.bytes)
+    },
+    sendEncoded,
+  }
+}
+
+function endpointOf(baseUrl: string): URL {
+  let url: URL
+  try {
+    url = new URL(baseUrl)
+  } catch (cause) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      '"baseUrl" expected an http(s) URL, got an unparsable string',
+      {
+        cause,
+      },
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"baseUrl" expected http: or https:, got ${url.protocol}`,
+    )
+  }
+  // The URL is shown in messages and logs, so it must not carry secrets.
+  if (url.username !== '' || url.password !== '') {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      '"baseUrl" expected no credentials, got a URL with user info',
+    )
+  }
+  url.search = ''
+  url.hash = ''
+  if (!url.pathname.endsWith('/')) url.pathname += '/'
+  return new URL('v1/telemetry', url)
+}
+
+function unexpected(shown: string, status: number, text: string, readingId: Hex): VeriotError {
+  return new VeriotError(
+    'GATEWAY_UNREACHABLE',
+    `gateway ${shown} answered unexpectedly: HTTP ${status} ${JSON.stringify(clip(text))}`,
+    { context: { url: shown, status, readingId } },
+  )
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ErrorCodes, code)
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return 'timed out'
+  const cause = err instanceof Error ? err.cause : undefined
+  if (cause instanceof Error && 'code' in cause && typeof cause.code === 'string') return cause.code
+  return err instanceof Error ? err.message : String(err)
+}

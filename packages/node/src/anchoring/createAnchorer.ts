@@ -1,0 +1,205 @@
+// Closes batches of stored readings (by size or age) and anchors their RFC 6962 roots on
+// TelemetryAnchor. Crash-safe: the batch is stored before its transaction is sent, the tx
+// hash before it is mined, and on every pass unanchored batches are first reconciled with
+// the chain (TelemetryAnchor keys batches by gateway and id, so a resend can never anchor
+// twice). While the chain is unreachable, ingest goes on and batches wait.
+
+import { telemetryAnchorAbi } from '@veriot/contracts'
+import { merkleRoot, VeriotError } from '@veriot/core'
+import { type Address, bytesToHex, type Hex, hexToBytes } from 'viem'
+import type { ChainConnection } from '../chain/connectChain.ts'
+import { toVeriotError } from '../chain/toVeriotError.ts'
+import type { Batch, TelemetryStore } from '../store/TelemetryStore.ts'
+
+export type AnchorerOptions = {
+  store: TelemetryStore
+  conn: ChainConnection
+  anchorAddress: Address
+  /** Close a batch when this many readings wait. Default 256. */
+  batchSize?: number
+  /** Close a batch when the oldest waiting reading is this old, ms. Default 10 000. */
+  maxBatchAgeMs?: number
+  /** Pause between passes, ms. Default 500. */
+  intervalMs?: number
+  now?: () => number
+  onEvent?: (event: AnchorEvent) => void
+}
+
+export type AnchorEvent =
+  | { kind: 'batch-closed'; batch: Batch }
+  | { kind: 'anchor-sent'; batchId: number; txHash: Hex }
+  | { kind: 'anchored'; batchId: number; txHash: Hex; blockNumber: bigint }
+  | { kind: 'error'; error: VeriotError }
+
+export type Anchorer = {
+  /** One pass: reconcile and anchor pending batches, then close new ones. */
+  runOnce(): Promise<void>
+  /** Closes every waiting reading into batches (ignoring age) and anchors them. */
+  flush(): Promise<void>
+  start(): void
+  stop(): Promise<void>
+}
+
+export function createAnchorer(options: AnchorerOptions): Anchorer {
+  const { store, conn, anchorAddress } = options
+  const batchSize = options.batchSize ?? 256
+  const maxAge = options.maxBatchAgeMs ?? 10_000
+  const now = options.now ?? Date.now
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> | undefined
+  let stopped = false
+
+  const gateway = (): Address => {
+    if (!conn.account) throw new VeriotError('ACCOUNT_MISSING', 'anchoring needs a gateway account')
+    return conn.account.address
+  }
+
+  async function findAnchorLog(batch: Batch) {
+    const logs = await conn.publicClient.getContractEvents({
+      address: anchorAddress,
+      abi: telemetryAnchorAbi,
+      eventName: 'BatchAnchored',
+      args: { gateway: gateway(), batchId: BigInt(batch.id) },
+      fromBlock: 0n,
+    })
+    return logs.find((l) => l.args.root?.toLowerCase() === batch.root.toLowerCase())
+  }
+
+  async function reconcile(batch: Batch): Promise<'anchored' | 'send' | 'wait'> {
+    const commitment = await conn.publicClient.readContract({
+      address: anchorAddress,
+      abi: telemetryAnchorAbi,
+      functionName: 'commitments',
+      args: [gateway(), BigInt(batch.id)],
+    })
+    if (commitment !== `0x${'0'.repeat(64)}`) {
+      const log = await findAnchorLog(batch)
+      if (!log) {
+        throw new VeriotError(
+          'TX_FAILED',
+          `batch ${batch.id} is anchored on chain by ${gateway()} with another root: this gateway account was used with another store; use a fresh account per store`,
+          { context: { batchId: batch.id } },
+        )
+      }
+      await store.markBatchAnchored(batch.id, log.transactionHash, log.blockNumber)
+      options.onEvent?.({
+        kind: 'anchored',
+        batchId: batch.id,
+        txHash: log.transactionHash,
+        blockNumber: log.blockNumber,
+      })
+      return 'anchored'
+    }
+    if (batch.status === 'sent' && batch.txHash) {
+      // Still in the mempool: wait for it rather than sending a competing transaction.
+      const pending = await conn.publicClient
+        .getTransaction({ hash: batch.txHash })
+        .catch(() => undefined)
+      if (pending && pending.blockNumber === null) return 'wait'
+    }
+    return 'send'
+  }
+
+  async function send(batch: Batch): Promise<void> {
+    const wallet = conn.walletClient
+    if (!wallet) throw new VeriotError('ACCOUNT_MISSING', 'anchoring needs a gateway account')
+    const args = [
+      BigInt(batch.id),
+      batch.root,
+      batch.count,
+      BigInt(batch.firstTimestamp),
+      BigInt(batch.lastTimestamp),
+    ] as const
+    const { request } = await conn.publicClient.simulateContract({
+      address: anchorAddress,
+      abi: telemetryAnchorAbi,
+      functionName: 'anchor',
+      args,
+      account: wallet.account,
+    })
+    const txHash = await wallet.writeContract(request)
+    await store.markBatchSent(batch.id, txHash)
+    options.onEvent?.({ kind: 'anchor-sent', batchId: batch.id, txHash })
+    const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash })
+    if (receipt.status !== 'success') {
+      throw new VeriotError('TX_FAILED', `anchor tx ${txHash} for batch ${batch.id} reverted`)
+    }
+    await store.markBatchAnchored(batch.id, txHash, receipt.blockNumber)
+    options.onEvent?.({
+      kind: 'anchored',
+      batchId: batch.id,
+      txHash,
+      blockNumber: receipt.blockNumber,
+    })
+  }
+
+  async function anchorPending(): Promise<void> {
+    for (const batch of await store.getUnanchoredBatches()) {
+      if (stopped) return
+      const next = await reconcile(batch)
+      if (next === 'send') await send(batch)
+    }
+  }
+
+  async function closeBatches(force: boolean): Promise<void> {
+    for (;;) {
+      const oldest = await store.getOldestUnbatchedAt()
+      if (oldest === undefined) return
+      const readings = await store.getUnbatched(batchSize)
+      const due = readings.length >= batchSize || now() - oldest >= maxAge || force
+      if (!due || readings.length === 0) return
+      const root = bytesToHex(merkleRoot(readings.map((r) => hexToBytes(r.id))))
+      const timestamps = readings.map((r) => r.timestamp)
+      const batch = await store.createBatch({
+        readingIds: readings.map((r) => r.id),
+        root,
+        firstTimestamp: Math.min(...timestamps),
+        lastTimestamp: Math.max(...timestamps),
+        createdAt: now(),
+      })
+      options.onEvent?.({ kind: 'batch-closed', batch })
+      if (readings.length < batchSize) return
+    }
+  }
+
+  async function pass(force: boolean): Promise<void> {
+    await closeBatches(force)
+    await anchorPending()
+  }
+
+  function guarded(force: boolean): Promise<void> {
+    running ??= pass(force)
+      .catch((err) => {
+        options.onEvent?.({ kind: 'error', error: toVeriotError(err) })
+        throw err
+      })
+      .finally(() => {
+        running = undefined
+      })
+    return running
+  }
+
+  return {
+    runOnce: () => guarded(false),
+    async flush() {
+      if (running) await running.catch(() => {})
+      await guarded(true)
+    },
+    start() {
+      const tick = () => {
+        if (stopped) return
+        guarded(false)
+          .catch(() => {})
+          .finally(() => {
+            if (!stopped) timer = setTimeout(tick, options.intervalMs ?? 500)
+          })
+      }
+      tick()
+    },
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      await running?.catch(() => {})
+    },
+  }
+}

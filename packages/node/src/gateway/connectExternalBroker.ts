@@ -1,0 +1,84 @@
+// Ingest through an external MQTT broker (Mosquitto, EMQX): the gateway subscribes to every
+// device's telemetry topic with a persistent session (MQTT 5) and acknowledges a message
+// only after it is persisted, so the broker redelivers anything the gateway did not store.
+// The broker enforces who may publish where (its ACL, by device identity); the gateway
+// checks again that the topic's device id is the message's.
+
+import { VeriotError } from '@veriot/core'
+import mqtt from 'mqtt'
+import type { Address } from 'viem'
+import type { Ingest } from './createIngest.ts'
+import { rejectionPayload } from './rejectionPayload.ts'
+import { deviceIdOfTelemetryTopic, errorsTopic, TELEMETRY_TOPIC_FILTER } from './topics.ts'
+
+export async function connectExternalBroker(options: {
+  url: string
+  ingest: Ingest
+  gateway: Address | undefined
+  username?: string
+  password?: string
+}): Promise<{ url: string; stop(): Promise<void> }> {
+  const client = mqtt.connect(options.url, {
+    protocolVersion: 5,
+    clean: false,
+    clientId: `veriot-gateway-${(options.gateway ?? 'anonymous').toLowerCase()}`,
+    properties: { sessionExpiryInterval: 0xffffffff },
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.password ? { password: options.password } : {}),
+    customHandleAcks: (topic, message, _packet, done) => {
+      const deviceId = deviceIdOfTelemetryTopic(topic)
+      if (!deviceId) return done(0)
+      options.ingest.ingest(new Uint8Array(message), { expectedDeviceId: deviceId }).then(
+        () => done(0),
+        (err) => {
+          const body = rejectionPayload(err)
+          if (body.code === 'STORE_FAILED' || body.code === 'INTERNAL') {
+            // Not stored: do not acknowledge; drop the connection so the broker redelivers.
+            client.end(true)
+            client.reconnect()
+            return
+          }
+          client.publish(errorsTopic(deviceId), JSON.stringify(body), { qos: 1 })
+          done(0)
+        },
+      )
+    },
+  })
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new VeriotError('RPC_UNREACHABLE', `MQTT broker ${redact(options.url)} did not answer`),
+        ),
+      15_000,
+    )
+    client.once('connect', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    client.once('error', (err) => {
+      clearTimeout(timer)
+      reject(
+        new VeriotError('RPC_UNREACHABLE', `MQTT broker ${redact(options.url)}: ${err.message}`),
+      )
+    })
+  })
+  await client.subscribeAsync(TELEMETRY_TOPIC_FILTER, { qos: 1 })
+  return {
+    url: redact(options.url),
+    stop: () => client.endAsync(),
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url)
+    u.username = ''
+    u.password = ''
+    return u.toString()
+  } catch {
+    return '<invalid url>'
+  }
+}

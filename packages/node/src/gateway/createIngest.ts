@@ -1,0 +1,179 @@
+// The gateway's check pipeline, shared by MQTT and HTTP: well-formed → known and Active →
+// capability → suite and keys → signature → sequence → timestamp skew → persisted. Every
+// rejection is a VeriotError with its code, counted in the store; nothing is stored for it.
+
+import {
+  auxKeyHashOf,
+  capabilityToBytes32,
+  decodeTelemetry,
+  readingIdOf,
+  Suite,
+  type TelemetryMessage,
+  VeriotError,
+  verifyTelemetrySignature,
+} from '@veriot/core'
+import { bytesToHex, type Hex, hexToBytes } from 'viem'
+import type { TelemetryStore } from '../store/TelemetryStore.ts'
+import type { DeviceCache } from './createDeviceCache.ts'
+
+export type IngestOptions = {
+  store: TelemetryStore
+  devices: DeviceCache
+  /** Largest accepted |device time − gateway time| in ms. Default 5 minutes. */
+  maxSkewMs?: number
+  now?: () => number
+}
+
+export type IngestResult = {
+  status: 'accepted' | 'duplicate'
+  readingId: Hex
+  deviceId: Hex
+  sequence: number
+}
+
+export type Ingest = {
+  /**
+   * Checks and persists one encoded message. `expectedDeviceId` is the identity the transport
+   * authenticated (MQTT topic/username); the message must be from that device.
+   * @throws VeriotError with the rejection code
+   */
+  ingest(bytes: Uint8Array, context?: { expectedDeviceId?: Hex }): Promise<IngestResult>
+  /** Rejections counted since start, by code. */
+  readonly rejected: Map<string, number>
+  readonly accepted: { count: number; duplicates: number }
+}
+
+export function createIngest(options: IngestOptions): Ingest {
+  const { store, devices } = options
+  const now = options.now ?? Date.now
+  const maxSkew = options.maxSkewMs ?? 5 * 60_000
+  const auxKeys = new Map<Hex, Uint8Array>()
+  const rejected = new Map<string, number>()
+  const accepted = { count: 0, duplicates: 0 }
+
+  async function check(bytes: Uint8Array, expected: Hex | undefined): Promise<IngestResult> {
+    const msg: TelemetryMessage = decodeTelemetry(bytes)
+    const deviceId = bytesToHex(msg.deviceId)
+    if (expected !== undefined && expected.toLowerCase() !== deviceId) {
+      throw new VeriotError(
+        'TOPIC_FORBIDDEN',
+        `"device id" expected ${expected} (the authenticated client), got ${deviceId}`,
+        { context: { deviceId, expected } },
+      )
+    }
+    const device = await devices.get(deviceId)
+    if (!device) {
+      throw new VeriotError('DEVICE_UNKNOWN', `device ${deviceId} is not registered`, {
+        context: { deviceId },
+      })
+    }
+    if (device.status !== 'active') {
+      throw new VeriotError(
+        'DEVICE_NOT_ACTIVE',
+        `device ${deviceId} is ${device.status}, not active`,
+        { context: { deviceId, status: device.status } },
+      )
+    }
+    const capability = `telemetry:${msg.type}`
+    if (!device.capabilities.includes(capability)) {
+      throw new VeriotError('CAPABILITY_MISSING', `device ${deviceId} lacks ${capability}`, {
+        context: { deviceId, capability: capabilityToBytes32(capability) },
+      })
+    }
+    const registeredSuite = device.suite in Suite ? Suite[device.suite as keyof typeof Suite] : -1
+    if (msg.suite !== registeredSuite) {
+      throw new VeriotError(
+        'SUITE_MISMATCH',
+        `"suite" expected ${registeredSuite} (${device.suite}, as registered), got ${msg.suite}`,
+        { context: { deviceId } },
+      )
+    }
+    const auxPublicKey = resolveAuxKey(deviceId, msg, device.auxKeyHash)
+    const keys = auxPublicKey
+      ? { p256PublicKey: hexToBytes(device.publicKey), auxPublicKey }
+      : { p256PublicKey: hexToBytes(device.publicKey) }
+    if (!verifyTelemetrySignature(msg, keys)) {
+      throw new VeriotError(
+        'SIGNATURE_INVALID',
+        `signature of device ${deviceId} does not verify`,
+        {
+          context: { deviceId, sequence: msg.sequence },
+        },
+      )
+    }
+    const readingId = readingIdOf(bytes)
+    // Sequence: checked here for the error order, and again atomically when appending.
+    const existing = await store.getReading(readingId)
+    if (existing) {
+      return { status: 'duplicate', readingId, deviceId, sequence: msg.sequence }
+    }
+    const last = await store.getLastSequence(deviceId)
+    if (last !== undefined && msg.sequence <= last) {
+      throw new VeriotError(
+        'SEQUENCE_REPLAYED',
+        `"seq" expected > ${last} for device ${deviceId}, got ${msg.sequence}`,
+        { context: { deviceId, expectedAbove: last, got: msg.sequence } },
+      )
+    }
+    const t = now()
+    if (Math.abs(msg.timestamp - t) > maxSkew) {
+      throw new VeriotError(
+        'TIMESTAMP_SKEW',
+        `"timestamp" expected within ${maxSkew} ms of ${t}, got ${msg.timestamp}`,
+        { context: { deviceId, skewMs: msg.timestamp - t } },
+      )
+    }
+    const status = await store.appendReading({
+      id: readingId,
+      deviceId,
+      seq: msg.sequence,
+      timestamp: msg.timestamp,
+      type: msg.type,
+      message: bytes,
+      receivedAt: t,
+    })
+    if (auxPublicKey) auxKeys.set(deviceId, auxPublicKey)
+    return { status, readingId, deviceId, sequence: msg.sequence }
+  }
+
+  function resolveAuxKey(
+    deviceId: Hex,
+    msg: TelemetryMessage,
+    auxKeyHash: Hex,
+  ): Uint8Array | undefined {
+    if (msg.suite === Suite.p256) return undefined
+    const candidate = msg.auxPublicKey ?? auxKeys.get(deviceId)
+    if (!candidate || auxKeyHashOf(candidate).toLowerCase() !== auxKeyHash.toLowerCase()) {
+      throw new VeriotError(
+        'AUX_KEY_MISMATCH',
+        candidate
+          ? `auxiliary key of device ${deviceId} does not hash to the registered ${auxKeyHash}`
+          : `device ${deviceId} must send its auxiliary public key (field "a") at least once`,
+        { context: { deviceId } },
+      )
+    }
+    return candidate
+  }
+
+  return {
+    rejected,
+    accepted,
+    async ingest(bytes, context = {}) {
+      try {
+        const result = await check(bytes, context.expectedDeviceId)
+        if (result.status === 'accepted') accepted.count++
+        else accepted.duplicates++
+        return result
+      } catch (err) {
+        const error =
+          err instanceof VeriotError
+            ? err
+            : new VeriotError('INTERNAL', 'ingest failed unexpectedly', { cause: err })
+        rejected.set(error.code, (rejected.get(error.code) ?? 0) + 1)
+        // Counting is best effort: a failing store must not turn a rejection into a crash.
+        await store.countRejection(error.code).catch(() => {})
+        throw error
+      }
+    },
+  }
+}

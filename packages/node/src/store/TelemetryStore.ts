@@ -1,0 +1,79 @@
+// The storage interface of the gateway: readings, per-device sequence numbers, batches and
+// rejection counters. SQLite implements it for one machine; the interface is async and
+// transactional per call so that PostgreSQL can implement it at scale.
+
+import type { Hex } from 'viem'
+
+export type ReadingInput = {
+  /** Reading id: the RFC 6962 leaf hash of the encoded message (0x hex, 32 bytes). */
+  id: Hex
+  deviceId: Hex
+  seq: number
+  timestamp: number
+  type: string
+  /** The canonical encoded, signed message exactly as received. */
+  message: Uint8Array
+  receivedAt: number
+}
+
+export type StoredReading = ReadingInput & {
+  batchId: number | undefined
+  leafIndex: number | undefined
+}
+
+export type BatchStatus = 'pending' | 'sent' | 'anchored'
+
+export type Batch = {
+  id: number
+  root: Hex
+  count: number
+  firstTimestamp: number
+  lastTimestamp: number
+  createdAt: number
+  status: BatchStatus
+  txHash: Hex | undefined
+  blockNumber: bigint | undefined
+}
+
+export type StoreCounts = {
+  readings: number
+  batched: number
+  anchored: number
+  batches: { pending: number; sent: number; anchored: number }
+  rejected: Record<string, number>
+}
+
+export type TelemetryStore = {
+  /**
+   * Persists a reading durably, unless it is already stored (same id: `duplicate`, so a
+   * retransmission is acknowledged again and stored once).
+   * @throws SEQUENCE_REPLAYED when seq is not above the device's last accepted one
+   */
+  appendReading(reading: ReadingInput): Promise<'accepted' | 'duplicate'>
+  getLastSequence(deviceId: Hex): Promise<number | undefined>
+  getReading(id: Hex): Promise<StoredReading | undefined>
+  /** Most recent readings first, optionally of one device. */
+  listReadings(filter: { deviceId?: Hex; limit: number }): Promise<StoredReading[]>
+  /** Up to `limit` readings not yet in a batch, oldest first. */
+  getUnbatched(limit: number): Promise<StoredReading[]>
+  /** Oldest receivedAt among unbatched readings, to close batches by age. */
+  getOldestUnbatchedAt(): Promise<number | undefined>
+  /** Creates a batch of exactly these readings (in leaf order) atomically. */
+  createBatch(batch: {
+    readingIds: Hex[]
+    root: Hex
+    firstTimestamp: number
+    lastTimestamp: number
+    createdAt: number
+  }): Promise<Batch>
+  getBatch(id: number): Promise<Batch | undefined>
+  /** Leaf hashes (reading ids) of a batch in leaf order. */
+  getBatchLeaves(id: number): Promise<Hex[]>
+  /** Batches not yet anchored, oldest first. */
+  getUnanchoredBatches(): Promise<Batch[]>
+  markBatchSent(id: number, txHash: Hex): Promise<void>
+  markBatchAnchored(id: number, txHash: Hex, blockNumber: bigint): Promise<void>
+  countRejection(code: string): Promise<void>
+  getCounts(): Promise<StoreCounts>
+  close(): Promise<void>
+}
