@@ -17,6 +17,7 @@ import { type GatewayCliOptions, gatewayCommand } from './commands/gateway.ts'
 import { keyCommand } from './commands/key.ts'
 import { proofCommand, readingsCommand, verifyCommand } from './commands/proof.ts'
 import { roleCommand } from './commands/role.ts'
+import { type SimulateOptions, simulateCommand } from './commands/simulate.ts'
 import { statusCommand } from './commands/status.ts'
 import { upCommand } from './commands/up.ts'
 import { type CommandContext, createContext, type GlobalOptions } from './context/createContext.ts'
@@ -236,6 +237,21 @@ Error codes are listed in docs/errors.md.`,
     )
     .option('--offline', 'skip the chain checks')
     .action(run((ctx, file: string, o: { offline?: boolean }) => verifyCommand(ctx, file, o)))
+
+  program
+    .command('simulate')
+    .description(
+      'a fleet of simulated devices (own keys, registered on chain) sending signed readings',
+    )
+    .option('--devices <n>', 'number of devices', '5')
+    .option('--rate <r>', 'readings per second across the fleet', '10')
+    .option('--duration <s>', 'seconds to send', '10')
+    .option('--suite <suite>', 'signature suite: p256, ed25519 or mldsa44P256', 'p256')
+    .option('--transport <t>', 'mqtt or http', 'mqtt')
+    .option('--mqtt-url <url>', 'gateway MQTT URL (default: the running stack)')
+    .option('--http-url <url>', 'gateway HTTP URL (default: the running stack)')
+    .option('--anchor-timeout <s>', 'seconds to wait for anchoring at the end', '60')
+    .action(run((ctx, o: SimulateOptions) => simulateCommand(ctx, o)))
 
   const key = program
     .command('key')

@@ -1,4 +1,4 @@
-// Public entry of @veriot/device: the device SDK (key stores so far).
+// Public entry of @veriot/device: the device SDK (keys, telemetry suites and publishers).
 
 export { createDeviceKey } from './keys/createDeviceKey.ts'
 export type { DeviceKey } from './keys/DeviceKey.ts'
@@ -8,6 +8,7 @@ export { DEFAULT_PKCS11_MODULE_PATH, type KeyRef, parseKeyRef } from './keys/par
 export type { Pkcs11KeyOptions } from './keys/pkcs11/assertPkcs11KeyOptions.ts'
 export { createPkcs11Key } from './keys/pkcs11/createPkcs11Key.ts'
 export { openPkcs11Key } from './keys/pkcs11/openPkcs11Key.ts'
+export { createMemoryKey } from './keys/software/createMemoryKey.ts'
 export {
   type CreateSoftwareKeyFileOptions,
   createSoftwareKeyFile,

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 const allowed = [
   /^\./,
   /^node:/,
-  /^@noble\/(curves|hashes|ciphers)\//,
+  /^@noble\/(curves|hashes|ciphers|post-quantum)\//,
   /^@veriot\/core$/,
   /^zod$/,
   /^pkcs11js$/,
@@ -49,6 +49,7 @@ test('behavior: package dependencies are device-safe', async () => {
     '@noble/ciphers',
     '@noble/curves',
     '@noble/hashes',
+    '@noble/post-quantum',
     '@veriot/core',
     'mqtt',
     'pkcs11js',

@@ -76,10 +76,7 @@ export async function createDurableQueue(dir: string): Promise<DurableQueue> {
     dir,
     push(bytes) {
       if (!(bytes instanceof Uint8Array)) {
-        throw new VeriotError(
-          'INVALID_ARGUMENT',
-          `"bytes" expected a Uint8Array, got ${typeof bytes}`,
-        )
+        return rejectWith('INVALID_ARGUMENT', `"bytes" expected a Uint8Array, got ${typeof bytes}`)
       }
       const copy = Uint8Array.from(bytes)
       return serial(async () => {
@@ -108,8 +105,8 @@ export async function createDurableQueue(dir: string): Promise<DurableQueue> {
       )
     },
     remove(name) {
-      if (!ITEM_NAME.test(name)) {
-        throw new VeriotError(
+      if (typeof name !== 'string' || !ITEM_NAME.test(name)) {
+        return rejectWith(
           'INVALID_ARGUMENT',
           `"name" expected <16 digits>.msg, got ${JSON.stringify(String(name).slice(0, 40))}`,
         )
@@ -143,6 +140,10 @@ async function writeItem(dir: string, name: string, bytes: Uint8Array): Promise<
     throw err
   }
   await syncDirectory(dir)
+}
+
+function rejectWith<T>(code: 'INVALID_ARGUMENT', message: string): Promise<T> {
+  return Promise.reject(new VeriotError(code, message))
 }
 
 function positionOf(name: string): number {

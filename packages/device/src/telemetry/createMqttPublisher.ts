@@ -32,8 +32,9 @@ export type MqttPublisherOptions = {
   /** How often the connect token is renewed; default 2 minutes (must stay under 5). */
   tokenRefreshMs?: number
   /**
-   * Called for connection problems (refused, not authorized, token signing failed). Delivery
-   * keeps retrying regardless; nothing queued is dropped.
+   * Called for transport problems: connection refused or not authorized, a connect token that
+   * could not be signed, an outbox file that could not be removed. Delivery keeps retrying;
+   * nothing queued is dropped.
    */
   onConnectionError?: (error: Error) => void
 }
@@ -126,9 +127,9 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
   const listeners = new Set<(rejection: GatewayRejection) => void>()
   const drainWaiters = new Set<{ resolve: () => void; reject: (err: Error) => void }>()
   const removals = new Set<Promise<void>>()
-  // Handed to mqtt.js but not acknowledged; mqtt.js resends them after a reconnect itself.
-  const inFlight = new Set<string>()
-  // Failed inside mqtt.js (not merely unacknowledged): handed over again at the next connect.
+  // Each item is handed to mqtt.js once per run: with a persistent session mqtt.js keeps
+  // unacknowledged QoS 1 messages and resends them after every reconnect itself. Only those
+  // it fails outright are handed over again, at the next connect.
   const retry: QueuedItem[] = []
   // Serialises sign → push → hand-over, so queue order, sequence order and send order agree.
   let tail: Promise<unknown> = Promise.resolve()
@@ -176,10 +177,8 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
   })
 
   function handOver(item: QueuedItem): void {
-    inFlight.add(item.name)
     const payload = Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength)
     client.publish(topics.telemetry, payload, { qos: 1 }, (err) => {
-      inFlight.delete(item.name)
       if (closed) return
       if (err) {
         reportConnectionError(err)

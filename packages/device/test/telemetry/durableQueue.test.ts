@@ -86,14 +86,16 @@ test('behavior: a torn temp file from a crash mid-write is ignored and deleted',
   assert.equal(await second.push(bytesOf('next')), '0000000000000002.msg')
 })
 
-test('error: remove with a name that is not an item name', async () => {
+test('error: remove with a name that is not an item name, push with no bytes', async () => {
   const queue = await createDurableQueue(freshDir())
-  for (const name of ['../etc/passwd', '1.msg', '0000000000000001.msg.tmp', '']) {
-    assert.throws(
-      () => queue.remove(name),
-      (err) => isVeriotError(err, 'INVALID_ARGUMENT'),
+  for (const name of ['../etc/passwd', '1.msg', '0000000000000001.msg.tmp', '', 1]) {
+    await assert.rejects(queue.remove(name as string), (err) =>
+      isVeriotError(err, 'INVALID_ARGUMENT'),
     )
   }
+  await assert.rejects(queue.push('text' as unknown as Uint8Array), (err) =>
+    isVeriotError(err, 'INVALID_ARGUMENT'),
+  )
 })
 
 test('error: push fails with STORE_FAILED when the directory is gone, and nothing is counted', async () => {
