@@ -1,5 +1,5 @@
 // Public entry of @veriot/node: chain access, deployment and registry clients.
-// Anvil-only helpers are exported from '@veriot/node/anvil', never from here.
+// Anvil-only helpers live in src/anvil/ (the package's ./anvil export), never here.
 
 export { type AnchorEvent, type Anchorer, createAnchorer } from './anchoring/createAnchorer.ts'
 export { type ChainConnection, connectChain, redactUrl } from './chain/connectChain.ts'

@@ -48,7 +48,7 @@ export async function loadAccount(source: AccountSource): Promise<PrivateKeyAcco
   try {
     wallet = await Wallet.fromV3(json as never, password, true)
   } catch (cause) {
-    const wrong = cause instanceof Error && /password|mac/i.test(cause.message)
+    const wrong = cause instanceof Error && /pass(word|phrase)|mac/i.test(cause.message)
     throw new VeriotError(
       wrong ? 'KEY_PASSPHRASE_WRONG' : 'KEY_FILE_MALFORMED',
       wrong
