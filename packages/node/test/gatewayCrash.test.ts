@@ -87,7 +87,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
       batchSize: 16,
       maxBatchAgeMs: 200,
     }
-    const first = await spawnGateway(config, dir)
+    console.log("T spawn", performance.now()); const first = await spawnGateway(config, dir); console.log("T spawned", performance.now())
     gateways.push(first)
 
     // 1. HTTP: one request at a time (the sequence must increase); record every 202.
@@ -146,6 +146,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
         window.add(p)
         void p.finally(() => window.delete(p)).catch(() => {})
         if (window.size >= 8) await Promise.race(window)
+        await sleep(15)
       }
       await Promise.all(window)
     })()
@@ -173,7 +174,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
           { name: 'temp', value: -20.5, unit: 'Cel' },
         ])
         sdkIds.push(readingId)
-        await sleep(5)
+        await sleep(30)
       }
     })()
 
@@ -182,7 +183,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
       'acknowledged readings before the kill',
       () => httpAcked.size >= 40 && mqttAcked.size >= 40 && sdkIds.length >= 20,
     )
-    await first.kill()
+    console.log("T kill", performance.now(), httpAcked.size, mqttAcked.size, sdkIds.length); await first.kill()
     const ackedBeforeKill = new Set([...httpAcked, ...mqttAcked])
     await httpLoop
     stopSdk = true
@@ -201,7 +202,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     }
 
     // 6. A new gateway on the same file and ports; the devices carry on.
-    const second = await spawnGateway(
+    console.log("T respawn", performance.now()); const second = await spawnGateway(
       { ...config, mqttPort: first.mqttPort, httpPort: first.httpPort },
       dir,
     )
@@ -258,7 +259,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
         anchored: number
         rejected: Record<string, number>
       }
-    await until('every reading anchored', async () => {
+    console.log("T anchorwait", performance.now(), allIds.size); await until('every reading anchored', async () => {
       const s = await stats()
       return s.readings === allIds.size && s.anchored === s.readings
     })
@@ -266,7 +267,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     assert.deepEqual(final.rejected, {}, 'no reading was refused (no replay, no gap)')
     assert.deepEqual(rejections, [])
     assert.deepEqual(sdkRejections, [])
-    await second.stop()
+    console.log("T stop", performance.now()); await second.stop()
 
     const store = createSqliteStore(storeFile)
     try {

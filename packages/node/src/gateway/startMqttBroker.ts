@@ -77,8 +77,9 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       return callback(new Error(`TOPIC_FORBIDDEN: ${packet.topic}`))
     }
     const payload = new Uint8Array(packet.payload as Buffer)
+    callback(null)
     options.ingest.ingest(payload, { expectedDeviceId: id }).then(
-      () => callback(null),
+      () => {},
       (err) => {
         const body = rejectionPayload(err)
         if (body.code === 'STORE_FAILED' || body.code === 'INTERNAL') {

@@ -1,0 +1,82 @@
+// Worker thread for the ingest benchmark's CPU work outside the gateway: pre-signing telemetry
+// (so device-side signing is not timed) and the raw verify baseline, which verifies pre-made
+// signatures with the gateway's own verifyTelemetrySignature.
+
+import { parentPort, workerData } from 'node:worker_threads'
+import {
+  decodeTelemetry,
+  encodeTelemetry,
+  Suite,
+  type TelemetryMessage,
+  verifyTelemetrySignature,
+} from '@veriot/core'
+import { createTelemetrySigner, signTelemetry } from '@veriot/device'
+import { bytesToHex, type Hex, hexToBytes } from 'viem'
+import { createBenchKey } from '../chain/createBenchKey.ts'
+
+export type SignTask = {
+  task: 'sign'
+  devices: Array<{ secretKey: Uint8Array; deviceId: Hex; count: number }>
+  timestamp: number
+}
+export type VerifyTask = {
+  task: 'verify'
+  messages: Uint8Array[]
+  publicKeys: Record<Hex, Uint8Array>
+  warmup: number
+}
+export type SignedMessage = { kind: 'signed'; messages: Record<Hex, Uint8Array[]> }
+export type ReadyMessage = { kind: 'ready' }
+export type VerifiedMessage = { kind: 'verified'; ms: number; valid: number; verified: number }
+
+const port = parentPort
+if (!port) throw new Error('cryptoWorker.ts runs only as a worker thread')
+const task = workerData as SignTask | VerifyTask
+
+if (task.task === 'sign') {
+  const messages: Record<Hex, Uint8Array[]> = {}
+  for (const device of task.devices) {
+    const signer = createTelemetrySigner('p256', { p256: createBenchKey(device.secretKey) })
+    const list: Uint8Array[] = []
+    for (let sequence = 1; sequence <= device.count; sequence++) {
+      const message = await signTelemetry(
+        {
+          version: 1,
+          deviceId: hexToBytes(device.deviceId),
+          sequence,
+          timestamp: task.timestamp + sequence,
+          type: 'temperature',
+          readings: [{ name: 'temp', value: -20 - (sequence % 50) / 10, unit: 'Cel' }],
+          suite: Suite.p256,
+        },
+        signer,
+      )
+      list.push(encodeTelemetry(message))
+    }
+    messages[device.deviceId] = list
+  }
+  port.postMessage({ kind: 'signed', messages } satisfies SignedMessage)
+} else {
+  // Decoding is the gateway's work too, but not the signature check: done before timing.
+  const decoded: Array<[TelemetryMessage, { p256PublicKey: Uint8Array }]> = task.messages.map(
+    (bytes) => {
+      const message = decodeTelemetry(bytes)
+      const key = task.publicKeys[bytesToHex(message.deviceId)]
+      if (!key) throw new Error(`no public key for device ${bytesToHex(message.deviceId)}`)
+      return [message, { p256PublicKey: key }]
+    },
+  )
+  // Warm-up: JIT and noble's lazily built base-point tables.
+  for (let i = 0; i < task.warmup; i++) {
+    const [message, keys] = decoded[i % decoded.length] as (typeof decoded)[number]
+    verifyTelemetrySignature(message, keys)
+  }
+  port.once('message', () => {
+    const start = performance.now()
+    let valid = 0
+    for (const [message, keys] of decoded) if (verifyTelemetrySignature(message, keys)) valid++
+    const ms = performance.now() - start
+    port.postMessage({ kind: 'verified', ms, valid, verified: decoded.length } satisfies VerifiedMessage)
+  })
+  port.postMessage({ kind: 'ready' } satisfies ReadyMessage)
+}

@@ -1,0 +1,67 @@
+// Verify rates on the calling thread: the gateway's verifyTelemetrySignature (noble), and for
+// reference the same signatures through OpenSSL (node:crypto), which the gateway does not use.
+
+import { createPublicKey, verify } from 'node:crypto'
+import {
+  decodeTelemetry,
+  type TelemetryMessage,
+  telemetrySigningBytes,
+  verifyTelemetrySignature,
+} from '@veriot/core'
+import { bytesToHex, type Hex } from 'viem'
+
+export type InlineVerifyRates = {
+  verified: number
+  /** verifyTelemetrySignature per second on one thread. */
+  noblePerSecond: number
+  /** node:crypto (OpenSSL) verify of the same signing bytes and signatures, per second. */
+  opensslPerSecond: number
+}
+
+/** Verifies `messages` (encoded) on this thread both ways; throws if any fails to verify. */
+export function measureInlineVerifyRate(
+  messages: readonly Uint8Array[],
+  publicKeys: Record<Hex, Uint8Array>,
+): InlineVerifyRates {
+  const decoded = messages.map((bytes) => {
+    const message = decodeTelemetry(bytes)
+    const key = publicKeys[bytesToHex(message.deviceId)]
+    if (!key) throw new Error(`no public key for device ${bytesToHex(message.deviceId)}`)
+    return { message, key, openssl: toKeyObject(key) }
+  })
+  const noble = (m: TelemetryMessage, key: Uint8Array) =>
+    verifyTelemetrySignature(m, { p256PublicKey: key })
+  const openssl = (m: TelemetryMessage, key: ReturnType<typeof toKeyObject>) =>
+    verify('sha256', telemetrySigningBytes(m), { key, dsaEncoding: 'ieee-p1363' }, m.signature)
+
+  for (const d of decoded.slice(0, 20)) {
+    noble(d.message, d.key)
+    openssl(d.message, d.openssl)
+  }
+  let start = performance.now()
+  let valid = 0
+  for (const d of decoded) if (noble(d.message, d.key)) valid++
+  const nobleSeconds = (performance.now() - start) / 1000
+  start = performance.now()
+  for (const d of decoded) if (openssl(d.message, d.openssl)) valid++
+  const opensslSeconds = (performance.now() - start) / 1000
+  if (valid !== 2 * decoded.length) throw new Error('a pre-made signature did not verify')
+  return {
+    verified: decoded.length,
+    noblePerSecond: decoded.length / nobleSeconds,
+    opensslPerSecond: decoded.length / opensslSeconds,
+  }
+}
+
+function toKeyObject(publicKey: Uint8Array) {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url')
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: b64(publicKey.subarray(1, 33)),
+      y: b64(publicKey.subarray(33, 65)),
+    },
+    format: 'jwk',
+  })
+}

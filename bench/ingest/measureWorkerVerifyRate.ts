@@ -1,0 +1,43 @@
+// The raw verify baseline: `threads` worker threads verify their share of pre-made signatures
+// with verifyTelemetrySignature, all started together; the rate is all of them over the wall
+// time from "go" to the last one finishing.
+
+import type { Hex } from 'viem'
+import { nextMessage } from '../threads/nextMessage.ts'
+import { startTsWorker } from '../threads/startTsWorker.ts'
+import type { ReadyMessage, VerifiedMessage, VerifyTask } from './cryptoWorker.ts'
+
+const WORKER = new URL('./cryptoWorker.ts', import.meta.url)
+
+export type VerifyRate = { threads: number; verified: number; seconds: number; perSecond: number }
+
+/** Verifies `messages` (encoded) split over `threads` workers; throws if any fails to verify. */
+export async function measureWorkerVerifyRate(
+  messages: readonly Uint8Array[],
+  publicKeys: Record<Hex, Uint8Array>,
+  threads: number,
+): Promise<VerifyRate> {
+  const workers = Array.from({ length: threads }, (_, t) => {
+    const task: VerifyTask = {
+      task: 'verify',
+      messages: messages.filter((_, i) => i % threads === t),
+      publicKeys,
+      warmup: 20,
+    }
+    return startTsWorker(WORKER, task)
+  })
+  try {
+    await Promise.all(workers.map((w) => nextMessage<ReadyMessage>(w, 'ready')))
+    const done = workers.map((w) => nextMessage<VerifiedMessage>(w, 'verified'))
+    const start = performance.now()
+    for (const w of workers) w.postMessage('go')
+    const results = await Promise.all(done)
+    const seconds = (performance.now() - start) / 1000
+    const verified = results.reduce((n, r) => n + r.verified, 0)
+    const valid = results.reduce((n, r) => n + r.valid, 0)
+    if (valid !== verified) throw new Error(`${verified - valid} pre-made signatures did not verify`)
+    return { threads, verified, seconds, perSecond: verified / seconds }
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+}
