@@ -3,11 +3,11 @@
 
 export { type AnchorEvent, type Anchorer, createAnchorer } from './anchoring/createAnchorer.ts'
 export { type ChainConnection, connectChain, redactUrl } from './chain/connectChain.ts'
+export { type DeployedContract, deployContract } from './chain/deployContract.ts'
 export { type AccountSource, loadAccount } from './chain/loadAccount.ts'
 export { sendContractTx, type TxResult } from './chain/sendContractTx.ts'
 export { toVeriotError } from './chain/toVeriotError.ts'
 export {
-  type DeployedContract,
   type Deployment,
   deployContracts,
   isDeployed,

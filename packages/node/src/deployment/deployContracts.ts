@@ -8,12 +8,11 @@ import {
   telemetryAnchorBytecode,
 } from '@veriot/contracts'
 import { VeriotError } from '@veriot/core'
-import { type Address, getAddress, type Hash, zeroAddress } from 'viem'
+import { type Address, zeroAddress } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
+import { type DeployedContract, deployContract } from '../chain/deployContract.ts'
 import { sendContractTx } from '../chain/sendContractTx.ts'
-import { toVeriotError } from '../chain/toVeriotError.ts'
 
-export type DeployedContract = { address: Address; blockNumber: bigint; txHash: Hash }
 export type Deployment = {
   chainId: number
   deployer: Address
@@ -41,35 +40,26 @@ export async function deployContracts(
     throw new VeriotError('ACCOUNT_MISSING', 'deploying contracts needs an account with funds')
   }
   options.onProgress?.('deploying DeviceRegistry')
-  let txHash: Hash
-  try {
-    txHash = await walletClient.deployContract({
-      abi: deviceRegistryAbi,
-      bytecode: deviceRegistryBytecode,
-      args: [account.address, options.p256Verifier ?? zeroAddress],
-    })
-  } catch (err) {
-    throw toVeriotError(err, deviceRegistryAbi)
-  }
-  const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash })
-  if (receipt.status !== 'success' || !receipt.contractAddress) {
-    throw new VeriotError(
-      'P256_VERIFIER_UNAVAILABLE',
-      `DeviceRegistry deployment reverted (tx ${txHash}); the chain probably lacks the P256VERIFY precompile — see docs/contracts.md`,
-      { context: { txHash } },
-    )
-  }
-  const registry = getAddress(receipt.contractAddress)
+  const registry = await deployContract(conn, {
+    name: 'DeviceRegistry',
+    abi: deviceRegistryAbi,
+    bytecode: deviceRegistryBytecode,
+    args: [account.address, options.p256Verifier ?? zeroAddress],
+    revert: {
+      code: 'P256_VERIFIER_UNAVAILABLE',
+      hint: 'the chain probably lacks the P256VERIFY precompile — see docs/contracts.md',
+    },
+  })
   if (options.grantOperatorRoles) {
     for (const role of ['MANUFACTURER_ROLE', 'GUARDIAN_ROLE'] as const) {
       options.onProgress?.(`granting ${role} to ${account.address}`)
       const roleId = await conn.publicClient.readContract({
-        address: registry,
+        address: registry.address,
         abi: deviceRegistryAbi,
         functionName: role,
       })
       await sendContractTx(conn, {
-        address: registry,
+        address: registry.address,
         abi: deviceRegistryAbi,
         functionName: 'grantRole',
         args: [roleId, account.address],
@@ -77,31 +67,16 @@ export async function deployContracts(
     }
   }
   options.onProgress?.('deploying TelemetryAnchor')
-  let anchorTx: Hash
-  try {
-    anchorTx = await walletClient.deployContract({
-      abi: telemetryAnchorAbi,
-      bytecode: telemetryAnchorBytecode,
-      args: [],
-    })
-  } catch (err) {
-    throw toVeriotError(err, telemetryAnchorAbi)
-  }
-  const anchorReceipt = await conn.publicClient.waitForTransactionReceipt({ hash: anchorTx })
-  if (anchorReceipt.status !== 'success' || !anchorReceipt.contractAddress) {
-    throw new VeriotError('TX_FAILED', `TelemetryAnchor deployment reverted (tx ${anchorTx})`)
-  }
+  const anchor = await deployContract(conn, {
+    name: 'TelemetryAnchor',
+    abi: telemetryAnchorAbi,
+    bytecode: telemetryAnchorBytecode,
+    args: [],
+  })
   return {
     chainId: conn.chainId,
     deployer: account.address,
-    contracts: {
-      DeviceRegistry: { address: registry, blockNumber: receipt.blockNumber, txHash },
-      TelemetryAnchor: {
-        address: getAddress(anchorReceipt.contractAddress),
-        blockNumber: anchorReceipt.blockNumber,
-        txHash: anchorTx,
-      },
-    },
+    contracts: { DeviceRegistry: registry, TelemetryAnchor: anchor },
   }
 }
 

@@ -31,7 +31,7 @@ export async function getDeviceHistory(
   registry: { address: Address; fromBlock: bigint },
   id: Hex,
 ): Promise<HistoryEntry[]> {
-  const latest = await conn.publicClient.getBlockNumber()
+  const latest = await conn.publicClient.getBlockNumber({ cacheTime: 0 })
   const logs: Log[] = []
   for (let from = registry.fromBlock; from <= latest; from += LOG_RANGE) {
     const to = from + LOG_RANGE - 1n < latest ? from + LOG_RANGE - 1n : latest
@@ -72,7 +72,8 @@ export async function getDeviceHistory(
         topics: log.topics,
       }) as never
     } catch {
-      continue // not one of ours (cannot happen with this address filter; fail soft on history)
+      // An event this client's ABI does not know (a newer registry): shown, never hidden.
+      decoded = { eventName: 'UnknownEvent', args: { topic0: log.topics[0] ?? '' } }
     }
     entries.push({
       event: decoded.eventName,
