@@ -2,6 +2,13 @@
 // Anvil-only helpers live in src/anvil/ (the package's ./anvil export), never here.
 
 export { type AnchorEvent, type Anchorer, createAnchorer } from './anchoring/createAnchorer.ts'
+export { type Attestation, type Attester, createAttester } from './authority/createAttester.ts'
+export {
+  type AuthorityNode,
+  type AuthorityNodeOptions,
+  startAuthorityNode,
+} from './authority/createAuthorityNode.ts'
+export { blockHeaderToRlp } from './chain/blockHeaderToRlp.ts'
 export { type ChainConnection, connectChain, redactUrl } from './chain/connectChain.ts'
 export { type DeployedContract, deployContract } from './chain/deployContract.ts'
 export { type AccountSource, loadAccount } from './chain/loadAccount.ts'

@@ -44,6 +44,15 @@ async function post(httpUrl: string, body: Uint8Array) {
   }
 }
 
+/** Rejects when `promise` takes longer than `ms`, so a lost acknowledgement fails the test. */
+function within<T>(what: string, promise: Promise<T>, ms = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
@@ -87,7 +96,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
       batchSize: 16,
       maxBatchAgeMs: 200,
     }
-    console.log("T spawn", performance.now()); const first = await spawnGateway(config, dir); console.log("T spawned", performance.now())
+    const first = await spawnGateway(config, dir)
     gateways.push(first)
 
     // 1. HTTP: one request at a time (the sequence must increase); record every 202.
@@ -183,7 +192,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
       'acknowledged readings before the kill',
       () => httpAcked.size >= 40 && mqttAcked.size >= 40 && sdkIds.length >= 20,
     )
-    console.log("T kill", performance.now(), httpAcked.size, mqttAcked.size, sdkIds.length); await first.kill()
+    await first.kill()
     const ackedBeforeKill = new Set([...httpAcked, ...mqttAcked])
     await httpLoop
     stopSdk = true
@@ -202,7 +211,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     }
 
     // 6. A new gateway on the same file and ports; the devices carry on.
-    console.log("T respawn", performance.now()); const second = await spawnGateway(
+    const second = await spawnGateway(
       { ...config, mqttPort: first.mqttPort, httpPort: first.httpPort },
       dir,
     )
@@ -229,22 +238,25 @@ describe('gateway killed with SIGKILL mid-stream', () => {
 
     // MQTT (raw): everything unacknowledged at the kill is redelivered and acknowledged now.
     stopMqtt = true
-    await mqttLoop
+    await within('PUBACKs of the messages in flight at the kill', mqttLoop)
     assert.equal(mqttAcked.size, mqttSent.length, 'every MQTT message acknowledged in the end')
     // Retransmissions of acknowledged messages are acknowledged again, stored once.
     for (const bytes of mqttSent.slice(0, 3)) {
-      await rawClient.publishAsync(telemetryTopic(mqttDevice.deviceId), Buffer.from(bytes), {
-        qos: 1,
-      })
+      await within(
+        'PUBACK of a retransmission',
+        rawClient.publishAsync(telemetryTopic(mqttDevice.deviceId), Buffer.from(bytes), {
+          qos: 1,
+        }),
+      )
     }
     for (let i = 0; i < 5; i++) {
       const bytes = await mqttDevice.message()
       mqttSent.push(bytes)
-      await publishRaw(bytes)
+      await within('PUBACK of a new message', publishRaw(bytes))
     }
 
     // MQTT (SDK): the outbox drains into the new gateway.
-    await sdkPublisher.flush()
+    await within('the SDK outbox to drain', sdkPublisher.flush())
     assert.equal(sdkPublisher.pending(), 0)
 
     // 7. Exactly the messages sent, each stored once, none refused; then all anchored.
@@ -259,7 +271,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
         anchored: number
         rejected: Record<string, number>
       }
-    console.log("T anchorwait", performance.now(), allIds.size); await until('every reading anchored', async () => {
+    await until('every reading anchored', async () => {
       const s = await stats()
       return s.readings === allIds.size && s.anchored === s.readings
     })
@@ -267,7 +279,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     assert.deepEqual(final.rejected, {}, 'no reading was refused (no replay, no gap)')
     assert.deepEqual(rejections, [])
     assert.deepEqual(sdkRejections, [])
-    console.log("T stop", performance.now()); await second.stop()
+    await second.stop()
 
     const store = createSqliteStore(storeFile)
     try {

@@ -81,8 +81,20 @@ export const ErrorCodes = {
   BUNDLE_MALFORMED: ExitCode.rejected,
   BUNDLE_KEY_MISMATCH: ExitCode.rejected,
   BUNDLE_ROOT_NOT_ON_CHAIN: ExitCode.rejected,
+  // verified reads
+  READ_MALFORMED: ExitCode.rejected,
+  READ_MISMATCH: ExitCode.rejected,
+  HEADER_INVALID: ExitCode.rejected,
+  ATTESTATION_QUORUM_MISSING: ExitCode.rejected,
+  READ_STALE: ExitCode.rejected,
+  STATE_PROOF_INVALID: ExitCode.rejected,
+  READ_CONTRACT_MISSING: ExitCode.notFound,
   // storage
   STORE_FAILED: ExitCode.internal,
+  // authority nodes
+  BLOCK_UNKNOWN: ExitCode.notFound,
+  BLOCK_NOT_FINAL: ExitCode.rejected,
+  AUTHORITY_UNREACHABLE: ExitCode.unreachable,
   // generic
   INTERNAL: ExitCode.internal,
 } as const satisfies Record<string, ExitCode>

@@ -1,0 +1,213 @@
+// An authority node: JSON-RPC over HTTP. `veriot_attestBlock` signs a finalized block hash;
+// `veriot_verifiedRead` answers a storage read with the EIP-1186 account and storage proofs,
+// the RLP block header, and signatures over the block hash from the signers the device named,
+// collected from the other authority nodes so the device makes one round trip.
+
+import { serve } from '@hono/node-server'
+import { VeriotError } from '@veriot/core'
+import { Hono } from 'hono'
+import { getAddress, type Hex, isAddress, type LocalAccount } from 'viem'
+import { z } from 'zod'
+import { blockHeaderToRlp } from '../chain/blockHeaderToRlp.ts'
+import type { ChainConnection } from '../chain/connectChain.ts'
+import { type Attestation, createAttester } from './createAttester.ts'
+
+export type AuthorityNodeOptions = {
+  conn: ChainConnection
+  account: LocalAccount
+  registry: Hex
+  /** Other authority nodes' URLs; their signers are learned from their answers. */
+  peers?: string[]
+  finalityDepth?: number
+  host?: string
+  port?: number
+  /** Per peer request, ms. Default 3000. */
+  peerTimeoutMs?: number
+}
+
+export type AuthorityNode = {
+  readonly url: string
+  readonly signer: Hex
+  setPeers(urls: string[]): void
+  stop(): Promise<void>
+}
+
+const quantity = z.string().regex(/^(0|[1-9]\d{0,19})$/, 'expected a decimal block number')
+const word = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x word')
+const addressSchema = z
+  .string()
+  .refine((s) => isAddress(s, { strict: false }), 'expected an address')
+const readParams = z.strictObject({
+  address: addressSchema,
+  slots: z.array(word).min(1).max(32),
+  signers: z.array(addressSchema).max(16).default([]),
+  blockNumber: quantity.optional(),
+})
+const attestParams = z.strictObject({ blockNumber: quantity })
+
+type RpcError = { code: number; message: string; data: { code: string } }
+
+function rpcError(err: unknown): RpcError {
+  if (err instanceof VeriotError) {
+    return { code: -32000, message: err.message, data: { code: err.code } }
+  }
+  if (err instanceof z.ZodError) {
+    const issue = err.issues[0]
+    return {
+      code: -32602,
+      message: `"${issue?.path.join('.') || 'params'}" ${issue?.message ?? 'is invalid'}`,
+      data: { code: 'INVALID_ARGUMENT' },
+    }
+  }
+  return { code: -32603, message: 'internal error', data: { code: 'INTERNAL' } }
+}
+
+/** Starts an authority node on `host:port` (default 127.0.0.1:0). */
+export async function startAuthorityNode(options: AuthorityNodeOptions): Promise<AuthorityNode> {
+  const attester = createAttester({
+    conn: options.conn,
+    account: options.account,
+    registry: options.registry,
+    ...(options.finalityDepth !== undefined ? { finalityDepth: options.finalityDepth } : {}),
+  })
+  let peers = options.peers ?? []
+  const peerSigner = new Map<string, Hex>() // url → signer, learned from answers
+  const timeout = options.peerTimeoutMs ?? 3000
+
+  async function callPeer(url: string, method: string, params: unknown): Promise<unknown> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: [params] }),
+      signal: AbortSignal.timeout(timeout),
+    })
+    const body = (await response.json()) as { result?: unknown; error?: RpcError }
+    if (body.error) {
+      throw new VeriotError(
+        (body.error.data?.code as 'BLOCK_NOT_FINAL') ?? 'AUTHORITY_UNREACHABLE',
+        `peer ${url}: ${body.error.message}`,
+      )
+    }
+    return body.result
+  }
+
+  /** Signatures over `blockNumber` from the named signers (self included), best effort. */
+  async function collect(blockNumber: bigint, wanted: Hex[]): Promise<Attestation[]> {
+    const want = new Set(wanted.map((s) => s.toLowerCase()))
+    const out: Attestation[] = []
+    if (want.size === 0 || want.has(attester.signer.toLowerCase())) {
+      out.push(await attester.attest(blockNumber))
+    }
+    const asks = peers
+      .filter((url) => {
+        const known = peerSigner.get(url)
+        return known === undefined || want.has(known.toLowerCase())
+      })
+      .map(async (url) => {
+        try {
+          const a = (await callPeer(url, 'veriot_attestBlock', {
+            blockNumber: blockNumber.toString(),
+          })) as { signer: Hex; blockNumber: string; blockHash: Hex; signature: Hex }
+          peerSigner.set(url, getAddress(a.signer))
+          if (!want.has(a.signer.toLowerCase())) return
+          // Passed on as given: the device checks every signature itself and hands a
+          // signature over a wrong hash to the watchdog as evidence.
+          out.push({
+            signer: getAddress(a.signer),
+            blockNumber: BigInt(a.blockNumber),
+            blockHash: a.blockHash,
+            signature: a.signature,
+          })
+        } catch {
+          // A silent or failing peer only means fewer signatures; the device needs k.
+        }
+      })
+    await Promise.all(asks)
+    return out
+  }
+
+  const app = new Hono()
+  app.post('/', async (c) => {
+    let id: unknown = null
+    try {
+      const body = (await c.req.json()) as { id?: unknown; method?: unknown; params?: unknown[] }
+      id = body.id ?? null
+      const params = Array.isArray(body.params) ? body.params[0] : undefined
+      if (body.method === 'veriot_attestBlock') {
+        const p = attestParams.parse(params)
+        const a = await attester.attest(BigInt(p.blockNumber))
+        return c.json({
+          jsonrpc: '2.0',
+          id,
+          result: { ...a, blockNumber: a.blockNumber.toString() },
+        })
+      }
+      if (body.method === 'veriot_verifiedRead') {
+        const p = readParams.parse(params)
+        const blockNumber = p.blockNumber ? BigInt(p.blockNumber) : await attester.finalizedHead()
+        // Refuse what this node would not sign itself.
+        await attester.attest(blockNumber)
+        const [block, proof] = await Promise.all([
+          options.conn.publicClient.request({
+            method: 'eth_getBlockByNumber',
+            params: [`0x${blockNumber.toString(16)}`, false],
+          }),
+          options.conn.publicClient.getProof({
+            address: getAddress(p.address),
+            storageKeys: p.slots as Hex[],
+            blockNumber,
+          }),
+        ])
+        if (!block) throw new VeriotError('BLOCK_UNKNOWN', `no block ${blockNumber}`)
+        const header = blockHeaderToRlp(block as unknown as Record<string, unknown>)
+        const signatures = await collect(
+          blockNumber,
+          p.signers.map((s) => getAddress(s)),
+        )
+        return c.json({
+          jsonrpc: '2.0',
+          id,
+          result: {
+            chainId: options.conn.chainId,
+            registry: options.registry,
+            block: { number: blockNumber.toString(), hash: (block as { hash: Hex }).hash, header },
+            account: { address: getAddress(p.address), proof: proof.accountProof },
+            storage: proof.storageProof.map((s) => ({
+              slot: s.key.length === 66 ? s.key : `0x${s.key.slice(2).padStart(64, '0')}`,
+              proof: s.proof,
+            })),
+            signatures: signatures
+              .filter((a) => a.blockNumber === blockNumber)
+              .map((a) => ({ signer: a.signer, signature: a.signature })),
+          },
+        })
+      }
+      if (body.method === 'veriot_signer') {
+        return c.json({ jsonrpc: '2.0', id, result: { signer: attester.signer } })
+      }
+      return c.json({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32601, message: 'method not found', data: { code: 'INVALID_ARGUMENT' } },
+      })
+    } catch (err) {
+      return c.json({ jsonrpc: '2.0', id, error: rpcError(err) })
+    }
+  })
+
+  const host = options.host ?? '127.0.0.1'
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s))
+    s.once('error', reject)
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://${host}:${port}`,
+    signer: attester.signer,
+    setPeers(urls) {
+      peers = urls
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
