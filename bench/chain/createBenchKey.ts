@@ -8,7 +8,7 @@ import type { RegistrationSigner } from '@veriot/node'
 export type BenchKey = RegistrationSigner & { readonly secretKey: Uint8Array }
 
 /** A fresh key, or the key of `secretKey` (32 bytes). */
-export function createBenchKey(secretKey = p256.utils.randomSecretKey()): BenchKey {
+export function createBenchKey(secretKey: Uint8Array = p256.utils.randomSecretKey()): BenchKey {
   return {
     secretKey,
     publicKey: p256.getPublicKey(secretKey, false),

@@ -105,7 +105,7 @@ export const gasBench: Benchmark = {
         `  NaiveReadingLog.post: ${roundTo(naivePerReading, 1)} gas per reading (baseline); chain: anvil, ${result.chain.hardFork}`,
         ...sizes.map(
           (s) =>
-            `  TelemetryAnchor.anchor, batch ${String(s.batchSize).padStart(4)}: ${s.gasPerTx} gas/tx = ${s.gasPerReading} gas per reading (${s.naiveOverAnchor}× less than naive)`,
+            `  TelemetryAnchor.anchor, batch ${String(s.batchSize).padStart(4)}: ${s.gasPerTx} gas/tx = ${s.gasPerReading} gas per reading (naive ÷ anchor = ${s.naiveOverAnchor})`,
         ),
         `  target: ≤ ${TARGET} gas per reading at 8192: ${at8192} → ${at8192 <= TARGET ? 'MET' : 'MISSED'}`,
       ]
@@ -123,7 +123,12 @@ async function deploy(
 ): Promise<Address> {
   const wallet = conn.walletClient
   if (!wallet?.account) throw new Error('gas benchmark needs an account')
-  const hash = await wallet.deployContract({ abi, bytecode, account: wallet.account, chain: conn.chain })
+  const hash = await wallet.deployContract({
+    abi,
+    bytecode,
+    account: wallet.account,
+    chain: conn.chain,
+  })
   const receipt = await conn.publicClient.waitForTransactionReceipt({ hash })
   if (!receipt.contractAddress) throw new Error(`deployment ${hash} created no contract`)
   return receipt.contractAddress

@@ -13,6 +13,11 @@ import {
 import { createTelemetrySigner, signTelemetry } from '@veriot/device'
 import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import { createBenchKey } from '../chain/createBenchKey.ts'
+import {
+  diffSchedStat,
+  readThreadSchedStat,
+  type ThreadSchedStat,
+} from '../threads/readThreadSchedStat.ts'
 
 export type SignTask = {
   task: 'sign'
@@ -27,7 +32,14 @@ export type VerifyTask = {
 }
 export type SignedMessage = { kind: 'signed'; messages: Record<Hex, Uint8Array[]> }
 export type ReadyMessage = { kind: 'ready' }
-export type VerifiedMessage = { kind: 'verified'; ms: number; valid: number; verified: number }
+export type VerifiedMessage = {
+  kind: 'verified'
+  ms: number
+  /** This thread's CPU time and run-queue wait during the loop (undefined off Linux). */
+  sched: ThreadSchedStat | undefined
+  valid: number
+  verified: number
+}
 
 const port = parentPort
 if (!port) throw new Error('cryptoWorker.ts runs only as a worker thread')
@@ -72,11 +84,19 @@ if (task.task === 'sign') {
     verifyTelemetrySignature(message, keys)
   }
   port.once('message', () => {
+    const schedBefore = readThreadSchedStat()
     const start = performance.now()
     let valid = 0
     for (const [message, keys] of decoded) if (verifyTelemetrySignature(message, keys)) valid++
     const ms = performance.now() - start
-    port.postMessage({ kind: 'verified', ms, valid, verified: decoded.length } satisfies VerifiedMessage)
+    const sched = diffSchedStat(schedBefore, readThreadSchedStat())
+    port.postMessage({
+      kind: 'verified',
+      ms,
+      sched,
+      valid,
+      verified: decoded.length,
+    } satisfies VerifiedMessage)
   })
   port.postMessage({ kind: 'ready' } satisfies ReadyMessage)
 }

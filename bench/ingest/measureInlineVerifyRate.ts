@@ -9,13 +9,16 @@ import {
   verifyTelemetrySignature,
 } from '@veriot/core'
 import { bytesToHex, type Hex } from 'viem'
+import { timeOnThread } from '../threads/timeOnThread.ts'
+
+export type Rate = { perSecond: number; uncontendedPerSecond: number }
 
 export type InlineVerifyRates = {
   verified: number
-  /** verifyTelemetrySignature per second on one thread. */
-  noblePerSecond: number
-  /** node:crypto (OpenSSL) verify of the same signing bytes and signatures, per second. */
-  opensslPerSecond: number
+  /** verifyTelemetrySignature on this thread. */
+  noble: Rate
+  /** node:crypto (OpenSSL) verify of the same signing bytes and signatures. */
+  openssl: Rate
 }
 
 /** Verifies `messages` (encoded) on this thread both ways; throws if any fails to verify. */
@@ -38,19 +41,19 @@ export function measureInlineVerifyRate(
     noble(d.message, d.key)
     openssl(d.message, d.openssl)
   }
-  let start = performance.now()
   let valid = 0
-  for (const d of decoded) if (noble(d.message, d.key)) valid++
-  const nobleSeconds = (performance.now() - start) / 1000
-  start = performance.now()
-  for (const d of decoded) if (openssl(d.message, d.openssl)) valid++
-  const opensslSeconds = (performance.now() - start) / 1000
+  const nobleTime = timeOnThread(() => {
+    for (const d of decoded) if (noble(d.message, d.key)) valid++
+  })
+  const opensslTime = timeOnThread(() => {
+    for (const d of decoded) if (openssl(d.message, d.openssl)) valid++
+  })
   if (valid !== 2 * decoded.length) throw new Error('a pre-made signature did not verify')
-  return {
-    verified: decoded.length,
-    noblePerSecond: decoded.length / nobleSeconds,
-    opensslPerSecond: decoded.length / opensslSeconds,
-  }
+  const rate = (t: ReturnType<typeof timeOnThread>): Rate => ({
+    perSecond: (decoded.length * 1000) / t.wallMs,
+    uncontendedPerSecond: (decoded.length * 1000) / t.uncontendedMs,
+  })
+  return { verified: decoded.length, noble: rate(nobleTime), openssl: rate(opensslTime) }
 }
 
 function toKeyObject(publicKey: Uint8Array) {

@@ -1,6 +1,7 @@
 // The raw verify baseline: `threads` worker threads verify their share of pre-made signatures
 // with verifyTelemetrySignature, all started together; the rate is all of them over the wall
-// time from "go" to the last one finishing.
+// time from "go" to the last one finishing. Each worker also reports how long it waited for a
+// core, for the contention-corrected rate.
 
 import type { Hex } from 'viem'
 import { nextMessage } from '../threads/nextMessage.ts'
@@ -9,7 +10,20 @@ import type { ReadyMessage, VerifiedMessage, VerifyTask } from './cryptoWorker.t
 
 const WORKER = new URL('./cryptoWorker.ts', import.meta.url)
 
-export type VerifyRate = { threads: number; verified: number; seconds: number; perSecond: number }
+export type VerifyRate = {
+  threads: number
+  verified: number
+  seconds: number
+  /** Verifies per wall-clock second, all threads together. */
+  perSecond: number
+  /**
+   * Σ over threads of verified ÷ (wall − run-queue wait): the rate had each thread had a core
+   * to itself. Undefined off Linux.
+   */
+  uncontendedPerSecond: number | undefined
+  /** Mean over threads of CPU time ÷ wall time (1 = never waited for a core). */
+  cpuOfWall: number | undefined
+}
 
 /** Verifies `messages` (encoded) split over `threads` workers; throws if any fails to verify. */
 export async function measureWorkerVerifyRate(
@@ -35,8 +49,21 @@ export async function measureWorkerVerifyRate(
     const seconds = (performance.now() - start) / 1000
     const verified = results.reduce((n, r) => n + r.verified, 0)
     const valid = results.reduce((n, r) => n + r.valid, 0)
-    if (valid !== verified) throw new Error(`${verified - valid} pre-made signatures did not verify`)
-    return { threads, verified, seconds, perSecond: verified / seconds }
+    if (valid !== verified)
+      throw new Error(`${verified - valid} pre-made signatures did not verify`)
+    const measured = results.every((r) => r.sched !== undefined)
+    const sum = (f: (r: VerifiedMessage) => number) => results.reduce((a, r) => a + f(r), 0)
+    const waitOf = (r: VerifiedMessage) => r.sched?.runQueueWaitMs ?? 0
+    return {
+      threads,
+      verified,
+      seconds,
+      perSecond: verified / seconds,
+      uncontendedPerSecond: measured
+        ? sum((r) => (r.verified * 1000) / (r.ms - waitOf(r)))
+        : undefined,
+      cpuOfWall: measured ? sum((r) => (r.sched?.cpuMs ?? 0) / r.ms) / results.length : undefined,
+    }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
   }

@@ -46,7 +46,13 @@ port.once('message', () => {
   let lastAckAt = 0
   const firstPublishAt = clock()
   const finish = () => {
-    port.postMessage({ kind: 'done', firstPublishAt, lastAckAt, acked, failed } satisfies PublishersDone)
+    port.postMessage({
+      kind: 'done',
+      firstPublishAt,
+      lastAckAt,
+      acked,
+      failed,
+    } satisfies PublishersDone)
     Promise.all(clients.map((c) => c.endAsync())).then(() => port.close())
   }
   task.clients.forEach((c, i) => {

@@ -19,13 +19,16 @@ import type { Benchmark } from '../Benchmark.ts'
 import { createBenchKey } from '../chain/createBenchKey.ts'
 import { getMachine } from '../report/getMachine.ts'
 import { roundTo } from '../report/roundTo.ts'
-import { summarizeSamples } from '../report/summarizeSamples.ts'
+import { summarizeTimings } from '../report/summarizeTimings.ts'
+import { timeOnThread } from '../threads/timeOnThread.ts'
 import { createSyntheticBundle } from './createSyntheticBundle.ts'
 
 const BATCH_SIZES = [1, 256, 8192] as const
 const WARMUP = 50
 const RUNS = 300
 const TARGET_MS = 1
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 
 export const proofBench: Benchmark = {
   name: 'proof',
@@ -70,18 +73,14 @@ export const proofBench: Benchmark = {
         bare()
       }
       // Interleaved so that both see the same machine state.
-      const bundleMs: number[] = []
-      const bareMs: number[] = []
+      const bundleRuns = []
+      const bareRuns = []
       for (let i = 0; i < RUNS; i++) {
-        let t = performance.now()
-        offline()
-        bundleMs.push(performance.now() - t)
-        t = performance.now()
-        bare()
-        bareMs.push(performance.now() - t)
+        bundleRuns.push(timeOnThread(offline))
+        bareRuns.push(timeOnThread(bare))
       }
-      const offlineVerify = summarizeSamples(bundleMs)
-      const bareVerifyP256 = summarizeSamples(bareMs)
+      const offlineVerify = summarizeTimings(bundleRuns)
+      const bareVerifyP256 = summarizeTimings(bareRuns)
       sizes.push({
         batchSize,
         leafIndex: batchSize - 1,
@@ -89,7 +88,14 @@ export const proofBench: Benchmark = {
         bytes: { cliJson: Buffer.byteLength(pretty), minifiedJson: Buffer.byteLength(minified) },
         offlineVerify,
         bareVerifyP256,
-        medianRatioToBare: roundTo(offlineVerify.medianMs / bareVerifyP256.medianMs, 3),
+        medianRatioToBare: roundTo(
+          offlineVerify.uncontended.medianMs / bareVerifyP256.uncontended.medianMs,
+          3,
+        ),
+        medianOverBareMs: roundTo(
+          offlineVerify.uncontended.medianMs - bareVerifyP256.uncontended.medianMs,
+          3,
+        ),
       })
     }
 
@@ -104,15 +110,19 @@ export const proofBench: Benchmark = {
       format: 'jwk',
     })
     const openssl = () =>
-      verify('sha256', signingBytes, { key: keyObject, dsaEncoding: 'ieee-p1363' }, signed.signature)
-    const opensslMs: number[] = []
+      verify(
+        'sha256',
+        signingBytes,
+        { key: keyObject, dsaEncoding: 'ieee-p1363' },
+        signed.signature,
+      )
+    if (!openssl()) throw new Error('OpenSSL rejected the benchmark signature')
     for (let i = 0; i < WARMUP; i++) openssl()
-    for (let i = 0; i < RUNS; i++) {
-      const t = performance.now()
-      if (!openssl()) throw new Error('OpenSSL rejected the benchmark signature')
-      opensslMs.push(performance.now() - t)
-    }
-    const worst = Math.max(...sizes.map((s) => s.offlineVerify.medianMs))
+    const opensslRuns = []
+    for (let i = 0; i < RUNS; i++) opensslRuns.push(timeOnThread(openssl))
+    const worst = Math.max(...sizes.map((s) => s.offlineVerify.uncontended.medianMs))
+    const worstWall = Math.max(...sizes.map((s) => s.offlineVerify.wall.medianMs))
+    const busy = mean(sizes.map((s) => s.offlineVerify.cpuOfWall)) < 0.9
     const result = {
       benchmark: 'proof',
       date: new Date().toISOString(),
@@ -121,27 +131,35 @@ export const proofBench: Benchmark = {
         'Bundles built without a chain: a real signed P-256 reading placed as the last leaf of a real RFC 6962 batch (merkleRoot / merkleInclusionProof) whose other leaves are random hashes; registry and anchor fields (addresses, tx and block hashes, block number, chain id) are plausible made-up values, which offline verification does not read.',
         'bytes.cliJson = JSON.stringify(bundle, null, 2) plus a newline, as `veriot proof` writes it; bytes.minifiedJson = JSON.stringify(bundle).',
         `offlineVerify = parseProofBundle(parsed JSON) + verifyProofBundleOffline; bareVerifyP256 = verifyP256 of the same signature over the same signing bytes; ${WARMUP} warm-up runs, then ${RUNS} runs of each, interleaved.`,
+        'wall = wall-clock time of each run; uncontended = the same less the time the thread waited for a core (Linux schedstat run-queue delay), what a machine with nothing else running would show. The target is judged on the uncontended median; medianRatioToBare and medianOverBareMs use uncontended medians.',
       ],
       sizes,
       reference: {
         description:
           'not used by Veriot: node:crypto (OpenSSL) verify of the same signature and signing bytes',
-        opensslVerify: summarizeSamples(opensslMs),
+        opensslVerify: summarizeTimings(opensslRuns),
       },
+      machineBusyDuringRun: busy,
       target: {
-        metric: 'offline verify median (ms), largest over the batch sizes',
+        metric: 'offline verify median (ms, uncontended), largest over the batch sizes',
         threshold: TARGET_MS,
         value: worst,
+        wallClockValue: worstWall,
         met: worst < TARGET_MS,
       },
     }
     const summary = [
+      ...(busy
+        ? [
+            '  BUSY: other work took CPU from this thread; judged on uncontended times (wall-clock beside)',
+          ]
+        : []),
       ...sizes.map(
         (s) =>
-          `  batch ${String(s.batchSize).padStart(4)}: bundle ${s.bytes.cliJson} B (CLI JSON), ${s.bytes.minifiedJson} B minified; offline verify median ${s.offlineVerify.medianMs} ms, p95 ${s.offlineVerify.p95Ms} ms; bare verifyP256 median ${s.bareVerifyP256.medianMs} ms (${s.medianRatioToBare}×)`,
+          `  batch ${String(s.batchSize).padStart(4)}: bundle ${s.bytes.cliJson} B (CLI JSON), ${s.bytes.minifiedJson} B minified; offline verify median ${s.offlineVerify.uncontended.medianMs} ms, p95 ${s.offlineVerify.uncontended.p95Ms} ms (wall ${s.offlineVerify.wall.medianMs} / ${s.offlineVerify.wall.p95Ms}); bare verifyP256 median ${s.bareVerifyP256.uncontended.medianMs} ms → ${s.medianRatioToBare}× (+${s.medianOverBareMs} ms)`,
       ),
-      `  reference: OpenSSL verify of the same signature: median ${result.reference.opensslVerify.medianMs} ms`,
-      `  target: offline verify < ${TARGET_MS} ms: worst median ${worst} ms → ${worst < TARGET_MS ? 'MET' : 'MISSED'}`,
+      `  reference: OpenSSL verify of the same signature: median ${result.reference.opensslVerify.uncontended.medianMs} ms`,
+      `  target: offline verify < ${TARGET_MS} ms: worst median ${worst} ms (wall ${worstWall} ms) → ${worst < TARGET_MS ? 'MET' : 'MISSED'}`,
     ]
     return { result, summary }
   },

@@ -17,7 +17,9 @@ export function summarizeSamples(samples: readonly number[]): SampleSummary {
   const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
   const mid = sorted.length >> 1
   const median =
-    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+    sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
   return {
     runs: sorted.length,
     medianMs: roundTo(median, 3),

@@ -2,3 +2,5 @@
 export { deviceRegistryAbi, deviceRegistryBytecode } from './DeviceRegistry.ts'
 export { telemetryAnchorAbi, telemetryAnchorBytecode } from './TelemetryAnchor.ts'
 export { naiveReadingLogAbi, naiveReadingLogBytecode } from './NaiveReadingLog.ts'
+export { authorityRegistryAbi, authorityRegistryBytecode } from './AuthorityRegistry.ts'
+export { accessGrantsAbi, accessGrantsBytecode } from './AccessGrants.ts'

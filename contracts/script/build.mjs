@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { runForge } from './forge.mjs'
 
 /** Contracts that get a TypeScript module (each in src/<Name>.sol). */
-const CONTRACTS = ['DeviceRegistry', 'TelemetryAnchor', 'NaiveReadingLog']
+const CONTRACTS = [
+  'DeviceRegistry',
+  'TelemetryAnchor',
+  'NaiveReadingLog',
+  'AuthorityRegistry',
+  'AccessGrants',
+]
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const check = process.argv.includes('--check')
@@ -19,7 +25,10 @@ const files = new Map()
 const exports = []
 for (const name of CONTRACTS) {
   const artifact = JSON.parse(
-    readFileSync(join(root, 'out', `${name}.sol`, `${name}.json`), 'utf8'),
+    readFileSync(
+      join(process.env.FOUNDRY_OUT ?? join(root, 'out'), `${name}.sol`, `${name}.json`),
+      'utf8',
+    ),
   )
   const camel = name[0].toLowerCase() + name.slice(1)
   const body =

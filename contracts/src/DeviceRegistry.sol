@@ -197,10 +197,10 @@ contract DeviceRegistry is AccessControl {
     // ---------------------------------------------------------------- lifecycle
 
     /// @notice Manufactured → Provisioned: hands the device to its first owner. Only the
-    ///         manufacturer that registered it.
+    ///         manufacturer that registered it, and only while it still holds MANUFACTURER_ROLE.
     function provision(bytes32 id, address owner) external {
         Device storage d = _existing(id);
-        if (msg.sender != d.manufacturer) revert NotAuthorized(id, msg.sender);
+        if (!_isActingManufacturer(d)) revert NotAuthorized(id, msg.sender);
         if (owner == address(0)) revert InvalidOwner(owner);
         _move(id, d, Status.Manufactured, Status.Provisioned);
         d.owner = owner;
@@ -232,11 +232,11 @@ contract DeviceRegistry is AccessControl {
     }
 
     /// @notice Any live status → Decommissioned (terminal). The owner or an admin; before it
-    ///         has an owner, its manufacturer.
+    ///         has an owner, also its manufacturer while it still holds MANUFACTURER_ROLE.
     function decommission(bytes32 id, bytes32 reason) external {
         Device storage d = _existing(id);
         bool allowed = msg.sender == d.owner || hasRole(DEFAULT_ADMIN_ROLE, msg.sender)
-            || (d.status == Status.Manufactured && msg.sender == d.manufacturer);
+            || (d.status == Status.Manufactured && _isActingManufacturer(d));
         if (!allowed) revert NotAuthorized(id, msg.sender);
         if (d.status == Status.Decommissioned) {
             revert InvalidTransition(id, d.status, Status.Decommissioned);
@@ -309,6 +309,12 @@ contract DeviceRegistry is AccessControl {
     function _existing(bytes32 id) private view returns (Device storage d) {
         d = _devices[id];
         if (d.status == Status.None) revert UnknownDevice(id);
+    }
+
+    /// @dev The caller registered `d` and is still a manufacturer: revoking the role must end
+    ///      its power over the devices it made, not only its right to register new ones.
+    function _isActingManufacturer(Device storage d) private view returns (bool) {
+        return msg.sender == d.manufacturer && hasRole(MANUFACTURER_ROLE, msg.sender);
     }
 
     function _ownedLive(bytes32 id) private view returns (Device storage d) {

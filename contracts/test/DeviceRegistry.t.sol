@@ -448,6 +448,35 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
         assertEq(uint256(registry.statusOf(id)), uint256(MANUFACTURED), "status");
     }
 
+    /// @dev Losing MANUFACTURER_ROLE (revoked by an admin or renounced) ends a manufacturer's
+    ///      power over the devices it already registered, not only its right to register more.
+    function test_provision_revertsNotAuthorized_onceTheManufacturerLostItsRole() public {
+        bytes32 role = registry.MANUFACTURER_ROLE();
+        for (uint256 i = 0; i < 2; i++) {
+            bytes32 id = registerDevice(DEVICE_PK + i);
+            if (i == 0) {
+                vm.prank(admin);
+                registry.revokeRole(role, manufacturer);
+            } else {
+                vm.prank(manufacturer);
+                registry.renounceRole(role, manufacturer);
+            }
+
+            vm.expectRevert(abi.encodeWithSelector(DeviceRegistry.NotAuthorized.selector, id, manufacturer));
+            vm.prank(manufacturer);
+            registry.provision(id, owner);
+            assertEq(uint256(registry.statusOf(id)), uint256(MANUFACTURED), "status");
+            assertEq(registry.ownerOf(id), address(0), "ownerOf");
+
+            // The role held at the time of the call counts: granted again, it may provision.
+            vm.prank(admin);
+            registry.grantRole(role, manufacturer);
+            vm.prank(manufacturer);
+            registry.provision(id, owner);
+            assertEq(uint256(registry.statusOf(id)), uint256(PROVISIONED), "status after the role is back");
+        }
+    }
+
     function test_provision_revertsInvalidOwner_forZero() public {
         bytes32 id = registerDevice(DEVICE_PK);
         vm.expectRevert(abi.encodeWithSelector(DeviceRegistry.InvalidOwner.selector, address(0)));
@@ -561,7 +590,8 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
 
     function test_decommission_fromEveryLiveStatusEmitsDeviceDecommissioned() public {
         DeviceRegistry.Status[4] memory froms = [MANUFACTURED, PROVISIONED, ACTIVE, SUSPENDED];
-        // Before it has an owner the manufacturer may retire it; afterwards the owner or an admin.
+        // Before it has an owner its manufacturer (holding the role) may retire it; afterwards
+        // the owner or an admin.
         address[4] memory callers = [manufacturer, owner, admin, owner];
         for (uint256 i = 0; i < froms.length; i++) {
             bytes32 id = deviceIn(froms[i], DEVICE_PK + i);
@@ -589,6 +619,43 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
             vm.prank(manufacturer);
             registry.decommission(id, "recall");
         }
+    }
+
+    function test_decommission_revertsNotAuthorized_forAManufacturerThatLostItsRole() public {
+        bytes32 id = registerDevice(DEVICE_PK);
+        bytes32 role = registry.MANUFACTURER_ROLE();
+        vm.prank(admin);
+        registry.revokeRole(role, manufacturer);
+
+        vm.expectRevert(abi.encodeWithSelector(DeviceRegistry.NotAuthorized.selector, id, manufacturer));
+        vm.prank(manufacturer);
+        registry.decommission(id, "recall");
+        assertEq(uint256(registry.statusOf(id)), uint256(MANUFACTURED), "status");
+
+        // An admin still can.
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit DeviceRegistry.DeviceDecommissioned(id, admin, "recall");
+        vm.prank(admin);
+        registry.decommission(id, "recall");
+        assertCounts([uint256(0), 0, 0, 0, 0, 1]);
+    }
+
+    /// @dev Owner rights hang on ownership alone: a manufacturer that provisioned a device to
+    ///      itself keeps them after losing MANUFACTURER_ROLE.
+    function test_decommission_byAManufacturerThatLostItsRoleButOwnsTheDevice() public {
+        bytes32 id = registerDevice(DEVICE_PK);
+        vm.prank(manufacturer);
+        registry.provision(id, manufacturer);
+        bytes32 role = registry.MANUFACTURER_ROLE();
+        vm.prank(admin);
+        registry.revokeRole(role, manufacturer);
+
+        vm.startPrank(manufacturer);
+        registry.activate(id);
+        registry.grantCapability(id, CAP_TEMPERATURE);
+        registry.decommission(id, "end of life");
+        vm.stopPrank();
+        assertEq(uint256(registry.statusOf(id)), uint256(DECOMMISSIONED), "status");
     }
 
     function test_decommission_revertsNotAuthorized_forGuardiansOtherManufacturersAndStrangers() public {

@@ -26,16 +26,17 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
 
     // ================================================================ lifecycle
 
-    /// @notice Every action, from every status, by any caller: it succeeds exactly when the
-    ///         model allows it, reverts with the model's error otherwise, and a revert changes
-    ///         nothing.
+    /// @notice Every action, from every status, by any caller, with the device's manufacturer
+    ///         holding MANUFACTURER_ROLE or not: it succeeds exactly when the model allows it,
+    ///         reverts with the model's error otherwise, and a revert changes nothing.
     function testFuzz_lifecycle_onlyAllowedCallersAndStatusesSucceed(
         uint8 statusSeed,
         uint8 actionSeed,
         uint8 callerSeed,
         address randomCaller,
         uint8 argSeed,
-        address randomTarget
+        address randomTarget,
+        bool makerRevoked
     ) public {
         address caller = [
             admin, manufacturer, otherManufacturer, guardian, owner, newOwner, stranger, randomCaller
@@ -47,11 +48,13 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
             Action(bound(actionSeed, 0, 6)),
             caller,
             [address(0), owner, newOwner, stranger, randomTarget][bound(argSeed, 0, 4)],
-            argSeed % 2 == 0 ? CAP : bytes32(0)
+            argSeed % 2 == 0 ? CAP : bytes32(0),
+            makerRevoked
         );
     }
 
-    /// @notice The same check over every status × action × named caller × argument, so no
+    /// @notice The same check over every status × action × named caller × argument, and again
+    ///         with the manufacturer's role revoked (with two of the arguments), so no
     ///         combination depends on the fuzzer's luck.
     function test_lifecycle_everyStatusActionAndCallerMatchesTheModel() public {
         address[7] memory callers = [admin, manufacturer, otherManufacturer, guardian, owner, newOwner, stranger];
@@ -60,13 +63,14 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
         for (uint256 status = 1; status <= 5; status++) {
             for (uint256 action = 0; action <= 6; action++) {
                 for (uint256 c = 0; c < callers.length; c++) {
-                    for (uint256 t = 0; t < targets.length; t++) {
+                    for (uint256 t = 0; t < targets.length + 2; t++) {
                         assertActionMatchesModel(
                             DeviceRegistry.Status(status),
                             Action(action),
                             callers[c],
-                            targets[t],
-                            t % 2 == 0 ? CAP : bytes32(0)
+                            targets[t % targets.length],
+                            t % 2 == 0 ? CAP : bytes32(0),
+                            t >= targets.length
                         );
                         vm.revertToState(clean);
                     }
@@ -80,24 +84,31 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
         Action action,
         address caller,
         address target,
-        bytes32 capability
+        bytes32 capability,
+        bool makerRevoked
     ) internal {
         bytes32 id = deviceIn(status, DEVICE_PK);
         if (status != DeviceRegistry.Status.Manufactured && status != DeviceRegistry.Status.Decommissioned) {
             vm.prank(owner);
             registry.grantCapability(id, CAP);
         }
+        if (makerRevoked) {
+            bytes32 role = registry.MANUFACTURER_ROLE();
+            vm.prank(admin);
+            registry.revokeRole(role, manufacturer);
+        }
         Snapshot memory want = snapshotOf(id);
 
         (bytes memory err, DeviceRegistry.Status next) =
-            expectedOutcome(action, id, status, caller, want.owner, target, capability);
+            expectedOutcome(action, id, status, caller, want.owner, target, capability, makerRevoked);
         string memory what = string.concat(
             "status ",
             vm.toString(uint256(status)),
             ", action ",
             vm.toString(uint256(action)),
             ", caller ",
-            vm.toString(caller)
+            vm.toString(caller),
+            makerRevoked ? ", manufacturer role revoked" : ""
         );
         vm.prank(caller);
         (bool ok, bytes memory ret) = address(registry).call(callOf(action, id, target, capability));
@@ -319,7 +330,8 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
     }
 
     /// @notice The access rules written out independently of the contract: the error the call
-    ///         must revert with (empty when it must succeed) and the status it leads to.
+    ///         must revert with (empty when it must succeed) and the status it leads to. The
+    ///         device's manufacturer acts as such only while it holds MANUFACTURER_ROLE.
     function expectedOutcome(
         Action action,
         bytes32 id,
@@ -327,17 +339,17 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
         address caller,
         address deviceOwner,
         address target,
-        bytes32 capability
+        bytes32 capability,
+        bool makerRevoked
     ) internal view returns (bytes memory err, DeviceRegistry.Status next) {
         bool isOwner = deviceOwner != address(0) && caller == deviceOwner;
         bool isAdmin = caller == admin;
-        bool isDecommissioned = status == DeviceRegistry.Status.Decommissioned;
+        bool isMaker = caller == manufacturer && !makerRevoked;
         bytes memory notAuthorized = abi.encodeWithSelector(DeviceRegistry.NotAuthorized.selector, id, caller);
-        bytes memory notOwner = abi.encodeWithSelector(DeviceRegistry.NotDeviceOwner.selector, id, caller);
         next = status;
 
         if (action == Action.Provision) {
-            if (caller != manufacturer) return (notAuthorized, next);
+            if (!isMaker) return (notAuthorized, next);
             if (target == address(0)) {
                 return (abi.encodeWithSelector(DeviceRegistry.InvalidOwner.selector, target), next);
             }
@@ -361,14 +373,14 @@ contract DeviceRegistryFuzzTest is DeviceRegistryFixture {
             return ("", DeviceRegistry.Status.Suspended);
         }
         if (action == Action.Decommission) {
-            bool makerBeforeOwner = status == DeviceRegistry.Status.Manufactured && caller == manufacturer;
+            bool makerBeforeOwner = status == DeviceRegistry.Status.Manufactured && isMaker;
             if (!isOwner && !isAdmin && !makerBeforeOwner) return (notAuthorized, next);
-            if (isDecommissioned) return (invalidTransition(id, status, status), next);
+            if (status == DeviceRegistry.Status.Decommissioned) return (invalidTransition(id, status, status), next);
             return ("", DeviceRegistry.Status.Decommissioned);
         }
         // Transfers and capabilities: only the owner, never after decommissioning.
-        if (!isOwner) return (notOwner, next);
-        if (isDecommissioned) return (invalidTransition(id, status, status), next);
+        if (!isOwner) return (abi.encodeWithSelector(DeviceRegistry.NotDeviceOwner.selector, id, caller), next);
+        if (status == DeviceRegistry.Status.Decommissioned) return (invalidTransition(id, status, status), next);
         if (action == Action.TransferOwnership && (target == address(0) || target == deviceOwner)) {
             return (abi.encodeWithSelector(DeviceRegistry.InvalidOwner.selector, target), next);
         }

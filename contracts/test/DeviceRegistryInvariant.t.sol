@@ -2,7 +2,8 @@
 pragma solidity 0.8.30;
 
 // Invariant tests of DeviceRegistry: a handler drives random registrations, transitions,
-// transfers and capability changes by random actors; the invariants hold after every call.
+// transfers, capability changes and manufacturer-role changes by random actors; the invariants
+// hold after every call.
 
 import {DeviceRegistry} from "../src/DeviceRegistry.sol";
 import {DeviceRegistryFixture} from "./utils/DeviceRegistryFixture.sol";
@@ -36,6 +37,10 @@ contract DeviceRegistryHandler {
     bytes32[] public decommissionedIds;
     mapping(bytes32 id => address) public ownerAtDecommission;
     mapping(bytes32 id => bytes32) public capabilitiesAtDecommission;
+    /// @dev Accepted provisions and decommissions that the access rules (written out in
+    ///      `mayProvision` / `mayDecommission`) forbid at the time of the call; must stay 0.
+    uint256 public forbiddenProvisions;
+    uint256 public forbiddenDecommissions;
 
     constructor(
         DeviceRegistry registry_,
@@ -85,9 +90,12 @@ contract DeviceRegistryHandler {
 
     function provision(uint256 idSeed, uint256 callerSeed, uint256 toSeed) external {
         bytes32 id = pickDevice(idSeed, bit(MANUFACTURED));
-        vm.prank(pickCaller(callerSeed, manufacturerOf(id), address(0), address(0)));
+        address caller = pickCaller(callerSeed, manufacturerOf(id), address(0), address(0));
+        bool allowed = mayProvision(id, caller);
+        vm.prank(caller);
         registry.provision(id, pickTarget(toSeed));
         wasProvisioned[id] = true;
+        if (!allowed) forbiddenProvisions += 1;
     }
 
     function activate(uint256 idSeed, uint256 callerSeed) external {
@@ -109,8 +117,10 @@ contract DeviceRegistryHandler {
         address caller = callerSeed % 4 == 0
             ? pickCaller(callerSeed >> 2, registry.ownerOf(id), admin, manufacturerOf(id))
             : actors[spread(callerSeed) % actors.length];
+        bool allowed = mayDecommission(id, caller);
         vm.prank(caller);
         registry.decommission(id, reason);
+        if (!allowed) forbiddenDecommissions += 1;
         decommissionedIds.push(id);
         ownerAtDecommission[id] = registry.ownerOf(id);
         capabilitiesAtDecommission[id] = keccak256(abi.encode(registry.capabilitiesOf(id)));
@@ -132,6 +142,21 @@ contract DeviceRegistryHandler {
         bytes32 id = pickDevice(idSeed, bit(PROVISIONED) | bit(ACTIVE) | bit(SUSPENDED));
         vm.prank(pickCaller(callerSeed, registry.ownerOf(id), address(0), address(0)));
         registry.revokeCapability(id, pickCapability(capabilitySeed));
+    }
+
+    /// @notice An admin revokes one manufacturer's role (one time in four) or gives both makers
+    ///         the role back, so a maker sometimes acts on its devices without the role.
+    function setManufacturerRoles(uint256 seed) external {
+        seed = spread(seed);
+        bytes32 role = registry.MANUFACTURER_ROLE();
+        vm.startPrank(admin);
+        if (seed % 4 == 0) {
+            registry.revokeRole(role, makers[(seed >> 2) % 2]);
+        } else {
+            registry.grantRole(role, makers[0]);
+            registry.grantRole(role, makers[1]);
+        }
+        vm.stopPrank();
     }
 
     function registerAs(address maker, uint256 pk, uint8 suite, bytes32 model, uint64 firmwareVersion)
@@ -160,6 +185,20 @@ contract DeviceRegistryHandler {
         r.firmwareVersion = firmwareVersion;
         r.metadataHash = keccak256(abi.encode(model, firmwareVersion));
         r.auxKeyHash = suite == 1 ? bytes32(0) : keccak256(abi.encode("aux", pk));
+    }
+
+    // ------------------------------------------------------------ access rules
+
+    /// @dev Only the device's manufacturer, while it holds MANUFACTURER_ROLE.
+    function mayProvision(bytes32 id, address caller) internal view returns (bool) {
+        return caller == manufacturerOf(id) && registry.hasRole(registry.MANUFACTURER_ROLE(), caller);
+    }
+
+    /// @dev The owner or the admin; before provisioning, also the manufacturer holding the role.
+    function mayDecommission(bytes32 id, address caller) internal view returns (bool) {
+        DeviceRegistry.Device memory d = registry.getDevice(id);
+        if (caller == admin || (d.owner != address(0) && caller == d.owner)) return true;
+        return d.status == MANUFACTURED && mayProvision(id, caller);
     }
 
     // ------------------------------------------------------------ reads for the invariants
@@ -296,6 +335,14 @@ contract DeviceRegistryInvariantTest is DeviceRegistryFixture {
             sum += counted;
         }
         assertEq(sum, count, "sum of statusCount");
+    }
+
+    /// @notice Only the device's manufacturer, while it holds MANUFACTURER_ROLE, provisions; and
+    ///         it decommissions only before provisioning, also only with the role (the owner and
+    ///         the admin always may).
+    function invariant_onlyManufacturersHoldingTheRoleProvisionOrDecommission() public view {
+        assertEq(handler.forbiddenProvisions(), 0, "provisions the rules forbid");
+        assertEq(handler.forbiddenDecommissions(), 0, "decommissions the rules forbid");
     }
 
     /// @notice A device has an owner exactly when it was provisioned: every device in

@@ -54,4 +54,15 @@ interface Vm {
     function toString(uint256 value) external pure returns (string memory);
     function toString(bool value) external pure returns (string memory);
     function toString(bytes calldata value) external pure returns (string memory);
+
+    // Blocks, balances, code and storage (AuthorityRegistry tests)
+    function roll(uint256 newHeight) external;
+    function setBlockhash(uint256 blockNumber, bytes32 blockHash) external;
+    function deal(address account, uint256 newBalance) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
+
+    // secp256k1 keys
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function addr(uint256 privateKey) external pure returns (address keyAddr);
 }

@@ -1,5 +1,12 @@
 // Public entry of @veriot/device: the device SDK (keys, telemetry suites and publishers).
 
+export {
+  createVerifyingClient,
+  type Evidence,
+  type VerifyingClient,
+  type VerifyingClientOptions,
+} from './client/createVerifyingClient.ts'
+export { AUTHORITY_REGISTRY_LAYOUT, readAuthoritySet } from './client/readAuthoritySet.ts'
 export { createDeviceKey } from './keys/createDeviceKey.ts'
 export type { DeviceKey } from './keys/DeviceKey.ts'
 export type { KeySecrets } from './keys/KeySecrets.ts'
@@ -62,3 +69,37 @@ export {
   type MqttConnectTokenContext,
   verifyMqttConnectToken,
 } from './telemetry/verifyMqttConnectToken.ts'
+export { arrayElementSlot } from './verified/arrayElementSlot.ts'
+export {
+  ATTESTATION_DOMAIN,
+  type AttestationSubject,
+  attestationDigest,
+} from './verified/attestationDigest.ts'
+export { type DeviceWord, decodeDeviceWord } from './verified/decodeDeviceWord.ts'
+export {
+  DEVICE_RECORD_WORDS,
+  DEVICE_REGISTRY_LAYOUT,
+  deviceRegistrySlots,
+} from './verified/deviceRegistrySlots.ts'
+export { mappingSlot } from './verified/mappingSlot.ts'
+export {
+  parseVerifiedReadResponse,
+  VERIFIED_READ_MAX_HEADER_BYTES,
+  VERIFIED_READ_MAX_NODE_BYTES,
+  VERIFIED_READ_MAX_PROOF_NODES,
+  VERIFIED_READ_MAX_SIGNATURES,
+  VERIFIED_READ_MAX_SLOTS,
+  type VerifiedReadResponse,
+} from './verified/parseVerifiedReadResponse.ts'
+export type { StorageSlot } from './verified/storageSlotToWord.ts'
+export { structFieldSlot } from './verified/structFieldSlot.ts'
+export type { Address, VerifiedRead, VerifiedReadPolicy } from './verified/VerifiedRead.ts'
+export { type ProvenAccount, verifyAccountProof } from './verified/verifyAccountProof.ts'
+export {
+  type Attestation,
+  type VerifyAttestationsParameters,
+  verifyAttestations,
+} from './verified/verifyAttestations.ts'
+export { type VerifiedBlockHeader, verifyBlockHeader } from './verified/verifyBlockHeader.ts'
+export { verifyStorageProof } from './verified/verifyStorageProof.ts'
+export { verifyVerifiedRead } from './verified/verifyVerifiedRead.ts'

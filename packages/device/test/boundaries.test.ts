@@ -13,6 +13,8 @@ const allowed = [
   /^pkcs11js$/,
   // MQTT client (mqtt.js) for the telemetry publisher; a client only, never a broker.
   /^mqtt$/,
+  // Merkle-Patricia proofs and RLP for verified reads (ethereumjs; no client, no network).
+  /^@ethereumjs\/(mpt|rlp)$/,
 ]
 const src = new URL('../src/', import.meta.url).pathname
 
@@ -46,6 +48,8 @@ test('behavior: src imports only device-safe modules', async () => {
 test('behavior: package dependencies are device-safe', async () => {
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
   assert.deepEqual(Object.keys(pkg.dependencies).sort(), [
+    '@ethereumjs/mpt',
+    '@ethereumjs/rlp',
     '@noble/ciphers',
     '@noble/curves',
     '@noble/hashes',

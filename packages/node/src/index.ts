@@ -8,6 +8,13 @@ export {
   type AuthorityNodeOptions,
   startAuthorityNode,
 } from './authority/createAuthorityNode.ts'
+export {
+  createWatchdog,
+  type SignedBlockHash,
+  type Verdict,
+  type Watchdog,
+} from './authority/createWatchdog.ts'
+export { registerAuthority } from './authority/registerAuthority.ts'
 export { blockHeaderToRlp } from './chain/blockHeaderToRlp.ts'
 export { type ChainConnection, connectChain, redactUrl } from './chain/connectChain.ts'
 export { type DeployedContract, deployContract } from './chain/deployContract.ts'

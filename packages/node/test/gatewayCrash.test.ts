@@ -68,12 +68,16 @@ describe('gateway killed with SIGKILL mid-stream', () => {
   const gateways: GatewayProcess[] = []
   let raw: mqtt.MqttClient | undefined
   let publisher: MqttPublisher | undefined
+  // Stops every load loop, also when an assertion failed half-way.
+  const loads = { mqtt: true, sdk: true }
 
   before(async () => {
     chain = await startTestChain()
     writeDeploymentFile(dir, chain.deployment)
   })
   after(async () => {
+    loads.mqtt = false
+    loads.sdk = false
     await publisher?.close()
     await raw?.endAsync(true)
     for (const g of gateways) await g.kill()
@@ -132,7 +136,6 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     await rawClient.subscribeAsync(errorsTopic(mqttDevice.deviceId), { qos: 1 })
     const mqttSent: Uint8Array[] = []
     const mqttAcked = new Set<Hex>()
-    let stopMqtt = false
     const publishRaw = (bytes: Uint8Array) =>
       new Promise<void>((resolve, reject) =>
         rawClient.publish(
@@ -148,7 +151,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
       )
     const mqttLoop = (async () => {
       const window = new Set<Promise<void>>()
-      while (!stopMqtt) {
+      while (loads.mqtt) {
         const bytes = await mqttDevice.message()
         mqttSent.push(bytes)
         const p = publishRaw(bytes)
@@ -176,9 +179,8 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     const sdkRejections: string[] = []
     sdkPublisher.onError((r) => sdkRejections.push(r.code))
     const sdkIds: Hex[] = []
-    let stopSdk = false
     const sdkLoop = (async () => {
-      while (!stopSdk) {
+      while (loads.sdk) {
         const { readingId } = await sdkPublisher.publish('temperature', [
           { name: 'temp', value: -20.5, unit: 'Cel' },
         ])
@@ -195,7 +197,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     await first.kill()
     const ackedBeforeKill = new Set([...httpAcked, ...mqttAcked])
     await httpLoop
-    stopSdk = true
+    loads.sdk = false
     await sdkLoop
 
     // 5. The file as the killed process left it holds every acknowledged reading.
@@ -203,7 +205,10 @@ describe('gateway killed with SIGKILL mid-stream', () => {
       const store = createSqliteStore(storeFile)
       try {
         for (const id of ackedBeforeKill) {
-          assert.ok(await store.getReading(id), `acknowledged reading ${id} survived the kill`)
+          assert.ok(
+            await store.getReading(id),
+            `acknowledged reading ${id} (${httpAcked.has(id) ? 'HTTP' : 'MQTT'}) survived the kill; rejections: ${rejections.join(' ')}; counts ${JSON.stringify(await store.getCounts())}`,
+          )
         }
       } finally {
         await store.close()
@@ -237,7 +242,7 @@ describe('gateway killed with SIGKILL mid-stream', () => {
     }
 
     // MQTT (raw): everything unacknowledged at the kill is redelivered and acknowledged now.
-    stopMqtt = true
+    loads.mqtt = false
     await within('PUBACKs of the messages in flight at the kill', mqttLoop)
     assert.equal(mqttAcked.size, mqttSent.length, 'every MQTT message acknowledged in the end')
     // Retransmissions of acknowledged messages are acknowledged again, stored once.

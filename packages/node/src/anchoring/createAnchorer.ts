@@ -32,9 +32,13 @@ export type AnchorEvent =
   | { kind: 'error'; error: VeriotError }
 
 export type Anchorer = {
-  /** One pass: reconcile and anchor pending batches, then close new ones. */
+  /**
+   * One pass: close the batches that are due, then reconcile and anchor the unanchored ones.
+   * @throws RPC_UNREACHABLE, TX_FAILED, ACCOUNT_MISSING, STORE_FAILED (also reported as an
+   *   `error` event); the batches stay stored and the next pass retries them
+   */
   runOnce(): Promise<void>
-  /** Closes every waiting reading into batches (ignoring age) and anchors them. */
+  /** Closes every waiting reading into batches (ignoring age) and anchors them. @throws as runOnce */
   flush(): Promise<void>
   start(): void
   stop(): Promise<void>
@@ -170,8 +174,10 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
   function guarded(force: boolean): Promise<void> {
     running ??= pass(force)
       .catch((err) => {
-        options.onEvent?.({ kind: 'error', error: toVeriotError(err) })
-        throw err
+        // Callers get the same VeriotError as the event (a code, no raw viem error with URLs).
+        const error = toVeriotError(err)
+        options.onEvent?.({ kind: 'error', error })
+        throw error
       })
       .finally(() => {
         running = undefined

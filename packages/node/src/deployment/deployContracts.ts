@@ -2,6 +2,10 @@
 // Works on any EVM network; the same code deploys to anvil and to a consortium chain.
 
 import {
+  accessGrantsAbi,
+  accessGrantsBytecode,
+  authorityRegistryAbi,
+  authorityRegistryBytecode,
   deviceRegistryAbi,
   deviceRegistryBytecode,
   telemetryAnchorAbi,
@@ -16,7 +20,12 @@ import { sendContractTx } from '../chain/sendContractTx.ts'
 export type Deployment = {
   chainId: number
   deployer: Address
-  contracts: { DeviceRegistry: DeployedContract; TelemetryAnchor: DeployedContract }
+  contracts: {
+    DeviceRegistry: DeployedContract
+    TelemetryAnchor: DeployedContract
+    AuthorityRegistry: DeployedContract
+    AccessGrants: DeployedContract
+  }
 }
 
 export type DeployOptions = {
@@ -25,10 +34,18 @@ export type DeployOptions = {
   /** Also grant the deployer MANUFACTURER and GUARDIAN (embedded single-operator setup). */
   grantOperatorRoles?: boolean
   onProgress?: (step: string) => void
+  /** AuthorityRegistry parameters (defaults: 1 ETH minimum, 1 day exit lock, 50 % to the prover). */
+  authorities?: {
+    minDeposit?: bigint
+    exitLockSeconds?: bigint
+    proverRewardBps?: number
+    treasury?: Address
+  }
 }
 
 /**
- * Deploys DeviceRegistry (the connected account as admin) and TelemetryAnchor.
+ * Deploys DeviceRegistry (the connected account as admin), TelemetryAnchor, AuthorityRegistry
+ * and AccessGrants.
  * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
  */
 export async function deployContracts(
@@ -73,10 +90,36 @@ export async function deployContracts(
     bytecode: telemetryAnchorBytecode,
     args: [],
   })
+  options.onProgress?.('deploying AuthorityRegistry')
+  const a = options.authorities ?? {}
+  const authorities = await deployContract(conn, {
+    name: 'AuthorityRegistry',
+    abi: authorityRegistryAbi,
+    bytecode: authorityRegistryBytecode,
+    args: [
+      account.address,
+      a.minDeposit ?? 10n ** 18n,
+      a.exitLockSeconds ?? 86_400n,
+      a.proverRewardBps ?? 5000,
+      a.treasury ?? zeroAddress,
+    ],
+  })
+  options.onProgress?.('deploying AccessGrants')
+  const grants = await deployContract(conn, {
+    name: 'AccessGrants',
+    abi: accessGrantsAbi,
+    bytecode: accessGrantsBytecode,
+    args: [registry.address],
+  })
   return {
     chainId: conn.chainId,
     deployer: account.address,
-    contracts: { DeviceRegistry: registry, TelemetryAnchor: anchor },
+    contracts: {
+      DeviceRegistry: registry,
+      TelemetryAnchor: anchor,
+      AuthorityRegistry: authorities,
+      AccessGrants: grants,
+    },
   }
 }
 

@@ -19,7 +19,12 @@ const schema = z.object({
   version: z.literal(1),
   chainId: z.number().int().positive(),
   deployer: address,
-  contracts: z.object({ DeviceRegistry: contract, TelemetryAnchor: contract }),
+  contracts: z.object({
+    DeviceRegistry: contract,
+    TelemetryAnchor: contract,
+    AuthorityRegistry: contract,
+    AccessGrants: contract,
+  }),
 })
 
 export const DEPLOYMENT_FILE = 'deployment.json'
@@ -48,6 +53,8 @@ export function readDeploymentFile(dataDir: string): Deployment | undefined {
     contracts: {
       DeviceRegistry: toContract(parsed.contracts.DeviceRegistry),
       TelemetryAnchor: toContract(parsed.contracts.TelemetryAnchor),
+      AuthorityRegistry: toContract(parsed.contracts.AuthorityRegistry),
+      AccessGrants: toContract(parsed.contracts.AccessGrants),
     },
   }
 }

@@ -8,8 +8,12 @@ import { VeriotError } from '@veriot/core'
 import mqtt from 'mqtt'
 import type { Address } from 'viem'
 import type { Ingest } from './createIngest.ts'
+import { isRetryableFailure } from './isRetryableFailure.ts'
 import { rejectionPayload } from './rejectionPayload.ts'
 import { deviceIdOfTelemetryTopic, errorsTopic, TELEMETRY_TOPIC_FILTER } from './topics.ts'
+
+/** Pause before reconnecting to get unacknowledged messages redelivered, ms. */
+const REDELIVERY_PAUSE_MS = 1_000
 
 export async function connectExternalBroker(options: {
   url: string
@@ -34,10 +38,10 @@ export async function connectExternalBroker(options: {
         () => done(0),
         (err) => {
           const body = rejectionPayload(err)
-          if (body.code === 'STORE_FAILED' || body.code === 'INTERNAL') {
-            // Not stored: do not acknowledge; drop the connection so the broker redelivers.
-            client.end(true)
-            client.reconnect()
+          if (isRetryableFailure(body.code)) {
+            // Not checked or not stored (chain or store down): no PUBACK; drop the connection
+            // so that the broker redelivers from the persistent session.
+            redeliverLater()
             return
           }
           client.publish(errorsTopic(deviceId), JSON.stringify(body), { qos: 1 })
@@ -46,6 +50,19 @@ export async function connectExternalBroker(options: {
       )
     },
   })
+  let stopped = false
+  let redelivery: NodeJS.Timeout | undefined
+  // One reconnection for all the messages that failed together, after a pause: the broker
+  // redelivers at once, and an outage would otherwise become a busy loop.
+  function redeliverLater(): void {
+    if (stopped || redelivery !== undefined) return
+    client.end(true, () => {
+      redelivery = setTimeout(() => {
+        redelivery = undefined
+        if (!stopped) client.reconnect()
+      }, REDELIVERY_PAUSE_MS)
+    })
+  }
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () =>
@@ -68,7 +85,11 @@ export async function connectExternalBroker(options: {
   await client.subscribeAsync(TELEMETRY_TOPIC_FILTER, { qos: 1 })
   return {
     url: redact(options.url),
-    stop: () => client.endAsync(),
+    stop: () => {
+      stopped = true
+      clearTimeout(redelivery)
+      return client.endAsync()
+    },
   }
 }
 

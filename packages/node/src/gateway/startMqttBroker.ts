@@ -9,6 +9,7 @@ import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes
 import { type Hex, hexToBytes } from 'viem'
 import type { DeviceCache } from './createDeviceCache.ts'
 import type { Ingest } from './createIngest.ts'
+import { isRetryableFailure } from './isRetryableFailure.ts'
 import { rejectionPayload } from './rejectionPayload.ts'
 import { deviceIdOfTelemetryTopic, errorsTopic } from './topics.ts'
 
@@ -77,13 +78,13 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       return callback(new Error(`TOPIC_FORBIDDEN: ${packet.topic}`))
     }
     const payload = new Uint8Array(packet.payload as Buffer)
-    callback(null)
     options.ingest.ingest(payload, { expectedDeviceId: id }).then(
-      () => {},
+      () => callback(null),
       (err) => {
         const body = rejectionPayload(err)
-        if (body.code === 'STORE_FAILED' || body.code === 'INTERNAL') {
-          // Not persisted: no PUBACK; the client redelivers after reconnecting.
+        if (isRetryableFailure(body.code)) {
+          // Not checked or not persisted (chain or store down): no PUBACK. aedes drops the
+          // connection and the client sends the message again after reconnecting.
           return callback(new Error(body.code))
         }
         options.onEvent?.({ kind: 'rejected', deviceId: id, code: body.code })

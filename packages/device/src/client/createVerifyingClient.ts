@@ -1,0 +1,191 @@
+// The device's network side of verified reads: asks authority nodes in turn, believes only
+// what verifyVerifiedRead proves (k distinct trusted signers, header, state proofs), drops a
+// failing node for a while, and hands signatures that came with a failed answer to the
+// watchdog as evidence (it checks them against its own chain and convicts provable lies).
+// Fails closed: no verified answer from any node is an error, never a default.
+
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { keccak_256 as keccak } from '@noble/hashes/sha3.js'
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { VeriotError } from '@veriot/core'
+import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { attestationDigest } from '../verified/attestationDigest.ts'
+import type { Address, VerifiedRead } from '../verified/VerifiedRead.ts'
+import { verifyVerifiedRead } from '../verified/verifyVerifiedRead.ts'
+
+/** A signature a node passed on with an answer that did not verify. */
+export type Evidence = {
+  readonly node: string
+  readonly signer: Address
+  readonly blockNumber: bigint
+  readonly blockHash: Hex
+  readonly signature: Hex
+  /** Why the answer was refused (an error code). */
+  readonly reason: string
+}
+
+export type VerifyingClientOptions = {
+  /** Authority node URLs, asked in this order (healthy ones first). */
+  nodes: readonly string[]
+  chainId: number
+  /** The AuthorityRegistry the authorities are staked in. */
+  registry: Address
+  /** Trusted authority signers (the pinned bootstrap set, or one read with a proof). */
+  trustedSigners: ReadonlySet<Address>
+  /** Distinct trusted signatures required; never fewer. Default 2. */
+  k?: number
+  /** How long a node that failed is skipped, ms. Default 30 000. */
+  penaltyMs?: number
+  /** Per request, ms. Default 5000. */
+  timeoutMs?: number
+  now?: () => number
+  fetch?: typeof globalThis.fetch
+  onEvidence?: (evidence: Evidence) => void
+}
+
+export type VerifyingClient = {
+  /** A verified read of `slots` of contract `address`. @throws the last node's error code */
+  read(request: {
+    address: Address
+    slots: readonly Hex[]
+    maxAgeSeconds?: number
+  }): Promise<VerifiedRead>
+  /** Replaces the trusted set (e.g. after reading the AuthorityRegistry with a proof). */
+  setTrustedSigners(signers: ReadonlySet<Address>): void
+  /** Evidence collected so far (also passed to onEvidence). */
+  readonly evidence: readonly Evidence[]
+}
+
+export function createVerifyingClient(options: VerifyingClientOptions): VerifyingClient {
+  const now = options.now ?? Date.now
+  const doFetch = options.fetch ?? globalThis.fetch
+  const k = options.k ?? 2
+  const penaltyMs = options.penaltyMs ?? 30_000
+  const skipUntil = new Map<string, number>()
+  const evidence: Evidence[] = []
+  let trusted = new Set([...options.trustedSigners].map((s) => s.toLowerCase() as Address))
+
+  async function ask(node: string, params: object): Promise<unknown> {
+    let response: Response
+    try {
+      response = await doFetch(node, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'veriot_verifiedRead',
+          params: [params],
+        }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+        redirect: 'error',
+      })
+    } catch (cause) {
+      throw new VeriotError('AUTHORITY_UNREACHABLE', `authority ${node} did not answer`, { cause })
+    }
+    const body = (await response.json().catch(() => undefined)) as
+      | { result?: unknown; error?: { message?: string; data?: { code?: string } } }
+      | undefined
+    if (!body || (body.result === undefined && body.error === undefined)) {
+      throw new VeriotError(
+        'AUTHORITY_UNREACHABLE',
+        `authority ${node} answered without a JSON-RPC result`,
+      )
+    }
+    if (body.error) {
+      throw new VeriotError(
+        'AUTHORITY_UNREACHABLE',
+        `authority ${node}: ${String(body.error.message ?? 'error').slice(0, 200)}`,
+      )
+    }
+    return body.result
+  }
+
+  /** Signatures in a refused answer that are genuinely by trusted signers over its block. */
+  function collectEvidence(node: string, answer: unknown, reason: string): void {
+    try {
+      const a = answer as {
+        block: { number: string; hash: Hex }
+        signatures: { signer: Address; signature: Hex }[]
+      }
+      const blockNumber = BigInt(a.block.number)
+      const digest = attestationDigest({
+        chainId: options.chainId,
+        registry: options.registry,
+        blockNumber,
+        blockHash: a.block.hash,
+      })
+      for (const s of a.signatures.slice(0, 64)) {
+        const signer = s.signer.toLowerCase() as Address
+        if (!trusted.has(signer)) continue
+        const sig = hexToBytes(s.signature.slice(2))
+        const recovered = secp256k1.Signature.fromBytes(sig.subarray(0, 64), 'compact')
+          .addRecoveryBit((sig[64] ?? 27) - 27)
+          .recoverPublicKey(digest)
+        const address = addressOf(recovered.toBytes(false))
+        if (address !== signer) continue
+        const e: Evidence = {
+          node,
+          signer,
+          blockNumber,
+          blockHash: a.block.hash.toLowerCase() as Hex,
+          signature: s.signature,
+          reason,
+        }
+        evidence.push(e)
+        options.onEvidence?.(e)
+      }
+    } catch {
+      // Malformed answers carry no usable evidence.
+    }
+  }
+
+  return {
+    evidence,
+    setTrustedSigners(signers) {
+      trusted = new Set([...signers].map((s) => s.toLowerCase() as Address))
+    },
+    async read(request) {
+      const policy = {
+        chainId: options.chainId,
+        registry: options.registry,
+        trustedSigners: trusted,
+        k,
+        address: request.address,
+        slots: request.slots,
+        ...(request.maxAgeSeconds !== undefined
+          ? { maxAgeSeconds: request.maxAgeSeconds, now: now() }
+          : {}),
+      }
+      const healthy = options.nodes.filter((n) => (skipUntil.get(n) ?? 0) <= now())
+      const order = healthy.length > 0 ? healthy : [...options.nodes]
+      let last: unknown = new VeriotError('AUTHORITY_UNREACHABLE', 'no authority node configured')
+      for (const node of order) {
+        let answer: unknown
+        try {
+          answer = await ask(node, {
+            address: request.address,
+            slots: request.slots,
+            signers: [...trusted],
+          })
+          return await verifyVerifiedRead(answer, policy)
+        } catch (err) {
+          last = err
+          skipUntil.set(node, now() + penaltyMs)
+          const code = err instanceof VeriotError ? err.code : 'INTERNAL'
+          // A lying node's own signature over a forged header comes with an answer that fails
+          // (quorum or proofs): keep every genuine trusted signature; the watchdog checks each
+          // against the canonical chain and convicts only provable lies.
+          if (answer !== undefined && code !== 'READ_MALFORMED') collectEvidence(node, answer, code)
+        }
+      }
+      throw last
+    },
+  }
+}
+
+function addressOf(uncompressed: Uint8Array): Address {
+  // keccak256 of the 64-byte point, last 20 bytes.
+  const hash = keccak(uncompressed.subarray(1))
+  return `0x${bytesToHex(hash.subarray(12))}` as Address
+}
