@@ -3,6 +3,7 @@
 
 import { ExitCode, isVeriotError, VeriotError } from '@veriot/core'
 import { Command, CommanderError, Option } from 'commander'
+import { authorityCommand, watchdogCommand } from './commands/authority.ts'
 import {
   capabilityCommand,
   historyCommand,
@@ -125,6 +126,7 @@ Error codes are listed in docs/errors.md.`,
       'P-256 verifier contract for chains without the P256VERIFY precompile',
     )
     .option('--no-gateway', 'do not start the telemetry gateway')
+    .option('--authorities <n>', 'embedded chain only: start N staked authority nodes (1..6)')
   addGatewayOptions(up)
   up.action(async (_opts: object, cmd: Command) => {
     const all = cmd.optsWithGlobals() as GlobalOptions
@@ -252,6 +254,29 @@ Error codes are listed in docs/errors.md.`,
     .option('--http-url <url>', 'gateway HTTP URL (default: the running stack)')
     .option('--anchor-timeout <s>', 'seconds to wait for anchoring at the end', '60')
     .action(run((ctx, o: SimulateOptions) => simulateCommand(ctx, o)))
+
+  program
+    .command('authority')
+    .description(
+      'run a staked authority node (JSON-RPC: verified reads, block attestations, evidence)',
+    )
+    .option('--port <port>', 'port on --host (0 = any free port)', '0')
+    .option('--host <address>', 'interface to listen on', '127.0.0.1')
+    .option('--peers <urls>', 'other authority nodes, comma-separated')
+    .option('--finality-depth <n>', 'sign only blocks at least this deep', '2')
+    .option('--register', 'register this signer on AuthorityRegistry if it is not yet')
+    .option('--deposit <eth>', 'deposit when registering', '1')
+    .action(run((ctx, o: object) => authorityCommand(ctx, o)))
+  program
+    .command('watchdog')
+    .description("check authorities' signed block hashes and convict liars (commit-reveal)")
+    .option('--sample <urls>', 'authority nodes to sample, comma-separated')
+    .option('--blocks <n>', 'finalized blocks to sample per node', '3')
+    .option(
+      '--evidence <file>',
+      'JSON evidence from devices: [{signer, blockNumber, blockHash, signature}]',
+    )
+    .action(run((ctx, o: object) => watchdogCommand(ctx, o)))
 
   const key = program
     .command('key')

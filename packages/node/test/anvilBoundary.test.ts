@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const allowedImporters = new Set([
   'packages/cli/src/commands/up.ts',
+  'packages/cli/src/commands/authority.ts',
   'packages/cli/src/context/createContext.ts',
 ])
 

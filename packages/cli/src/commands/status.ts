@@ -1,5 +1,6 @@
 // `veriot status`: chain, contracts, block height and device counts.
 
+import { authorityRegistryAbi } from '@veriot/contracts'
 import { deviceStatuses } from '@veriot/core'
 import { redactUrl } from '@veriot/node'
 import type { CommandContext } from '../context/createContext.ts'
@@ -9,14 +10,23 @@ export async function statusCommand(ctx: CommandContext): Promise<void> {
   const { embedded } = ctx.endpoint()
   const registry = await ctx.registry()
   const conn = await ctx.connect()
-  const [blockNumber, counts] = await Promise.all([
-    conn.publicClient.getBlockNumber(),
+  const authorityRegistry = ctx.deployment().contracts.AuthorityRegistry.address
+  const [blockNumber, counts, signers] = await Promise.all([
+    conn.publicClient.getBlockNumber({ cacheTime: 0 }),
     registry.getCounts(),
+    conn.publicClient.readContract({
+      address: authorityRegistry,
+      abi: authorityRegistryAbi,
+      functionName: 'getActiveSigners',
+    }),
   ])
   const live = deviceStatuses.filter((s) => s !== 'none')
   const value = {
     chain: { chainId: conn.chainId, rpcUrl: redactUrl(conn.rpcUrl), embedded, blockNumber },
-    contracts: { DeviceRegistry: registry.address },
+    contracts: Object.fromEntries(
+      Object.entries(ctx.deployment().contracts).map(([name, c]) => [name, c.address]),
+    ),
+    authorities: { active: signers.length, signers },
     devices: {
       total: counts.total,
       ...Object.fromEntries(live.map((s) => [s, counts.byStatus[s]])),
@@ -29,7 +39,11 @@ export async function statusCommand(ctx: CommandContext): Promise<void> {
         `${conn.chainId} at ${redactUrl(conn.rpcUrl)}${embedded ? ' (embedded anvil)' : ''}`,
       ],
       ['block', blockNumber],
-      ['DeviceRegistry', registry.address],
+      ...Object.entries(value.contracts).map(([name, address]): [string, unknown] => [
+        name,
+        address,
+      ]),
+      ['authorities', `${signers.length} active${signers.length ? `: ${signers.join(', ')}` : ''}`],
       ['devices', `${counts.total} (${live.map((s) => `${s} ${counts.byStatus[s]}`).join(', ')})`],
     ]),
   )

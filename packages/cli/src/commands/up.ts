@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { VeriotError } from '@veriot/core'
 import {
+  type AuthorityNode,
   type ChainConnection,
   connectChain,
   type Deployment,
@@ -30,12 +31,14 @@ import {
   writeRunInfo,
 } from '../context/dataDir.ts'
 import { formatFields } from '../context/output.ts'
+import { startEmbeddedAuthorities } from './authority.ts'
 import { type GatewayCliOptions, startGatewayFromCli } from './gateway.ts'
 
 export type UpOptions = GlobalOptions &
   GatewayCliOptions & {
     port?: string
     gateway?: boolean
+    authorities?: string
     detach?: boolean
     redeploy?: boolean
     p256Verifier?: `0x${string}`
@@ -63,10 +66,12 @@ async function upEmbedded(ctx: CommandContext, options: UpOptions): Promise<void
   const anvil = await startAnvil({ port, stateFile: join(ctx.dataDir, 'chain', 'state.json') })
   let stopping = false
   let gateway: Gateway | undefined
+  let authorities: AuthorityNode[] = []
   const stop = async (code: number) => {
     if (stopping) return
     stopping = true
     removeRunInfo(ctx.dataDir)
+    for (const a of authorities) await a.stop()
     await gateway?.stop()
     await anvil.stop()
     process.exit(code)
@@ -84,15 +89,22 @@ async function upEmbedded(ctx: CommandContext, options: UpOptions): Promise<void
       })
       gateway = await startGatewayFromCli(ctx, gatewayConn, deployment, options)
     }
+    if (options.authorities !== undefined) {
+      authorities = await startEmbeddedAuthorities(anvil.rpcUrl, deployment, options.authorities)
+    }
     writeRunInfo(ctx.dataDir, {
       pid: process.pid,
       rpcUrl: anvil.rpcUrl,
       startedAt: new Date().toISOString(),
       ...(gateway ? { mqttUrl: gateway.mqttUrl, httpUrl: gateway.httpUrl } : {}),
+      ...(authorities.length > 0
+        ? { authorities: authorities.map((a) => ({ url: a.url, signer: a.signer })) }
+        : {}),
     })
-    report(ctx, conn, deployment, fresh, true, gateway)
+    report(ctx, conn, deployment, fresh, true, gateway, authorities)
   } catch (err) {
     removeRunInfo(ctx.dataDir)
+    for (const a of authorities) await a.stop()
     await gateway?.stop()
     await anvil.stop()
     throw err
@@ -163,6 +175,7 @@ function report(
   fresh: boolean,
   embedded: boolean,
   gateway?: Gateway,
+  authorities: AuthorityNode[] = [],
 ): void {
   const value = {
     status: 'ready',
@@ -176,6 +189,7 @@ function report(
       TelemetryAnchor: deployment.contracts.TelemetryAnchor.address,
     },
     gateway: gateway ? { mqttUrl: gateway.mqttUrl, httpUrl: gateway.httpUrl } : undefined,
+    authorities: authorities.map((a) => ({ url: a.url, signer: a.signer })),
     operator: conn.account?.address,
     pid: embedded ? process.pid : undefined,
   }
@@ -186,6 +200,12 @@ function report(
       ['DeviceRegistry', `${value.contracts.DeviceRegistry}${fresh ? ' (deployed now)' : ''}`],
       ['TelemetryAnchor', value.contracts.TelemetryAnchor],
       ['gateway', gateway ? `MQTT ${gateway.mqttUrl}, HTTP ${gateway.httpUrl}` : 'not started'],
+      [
+        'authorities',
+        authorities.length
+          ? authorities.map((a) => `${a.signer} ${a.url}`).join('\n                 ')
+          : 'none',
+      ],
       ['operator', value.operator],
       ['data dir', ctx.dataDir],
     ]),

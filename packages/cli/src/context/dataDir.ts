@@ -18,6 +18,7 @@ const run = z.object({
   startedAt: z.string(),
   mqttUrl: z.string().optional(),
   httpUrl: z.string().optional(),
+  authorities: z.array(z.object({ url: z.string(), signer: z.string() })).optional(),
 })
 export type RunInfo = z.infer<typeof run>
 

@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { blockHeaderToRlp } from '../chain/blockHeaderToRlp.ts'
 import type { ChainConnection } from '../chain/connectChain.ts'
 import { type Attestation, createAttester } from './createAttester.ts'
+import type { Watchdog } from './createWatchdog.ts'
 
 export type AuthorityNodeOptions = {
   conn: ChainConnection
@@ -23,6 +24,12 @@ export type AuthorityNodeOptions = {
   port?: number
   /** Per peer request, ms. Default 3000. */
   peerTimeoutMs?: number
+  /**
+   * The built-in watchdog: examines evidence sent with `veriot_submitEvidence` and samples
+   * the peers' attestations every `sampleEveryMs` (default 30 s; 0 = never).
+   */
+  watchdog?: Watchdog
+  sampleEveryMs?: number
 }
 
 export type AuthorityNode = {
@@ -44,6 +51,12 @@ const readParams = z.strictObject({
   blockNumber: quantity.optional(),
 })
 const attestParams = z.strictObject({ blockNumber: quantity })
+const evidenceParams = z.strictObject({
+  signer: addressSchema,
+  blockNumber: quantity,
+  blockHash: word,
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected 65 bytes r ‖ s ‖ v'),
+})
 
 type RpcError = { code: number; message: string; data: { code: string } }
 
@@ -182,6 +195,19 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
           },
         })
       }
+      if (body.method === 'veriot_submitEvidence') {
+        const p = evidenceParams.parse(params)
+        if (!options.watchdog) {
+          throw new VeriotError('INVALID_ARGUMENT', 'this node runs no watchdog')
+        }
+        const verdict = await options.watchdog.examine({
+          signer: getAddress(p.signer),
+          blockNumber: BigInt(p.blockNumber),
+          blockHash: p.blockHash as Hex,
+          signature: p.signature as Hex,
+        })
+        return c.json({ jsonrpc: '2.0', id, result: jsonSafe(verdict) })
+      }
       if (body.method === 'veriot_signer') {
         return c.json({ jsonrpc: '2.0', id, result: { signer: attester.signer } })
       }
@@ -202,12 +228,27 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
   })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : 0
+  const every = options.sampleEveryMs ?? 30_000
+  const sampler =
+    options.watchdog && every > 0
+      ? setInterval(() => {
+          for (const url of peers) options.watchdog?.sample(url, 1).catch(() => {})
+        }, every)
+      : undefined
+  sampler?.unref()
   return {
     url: `http://${host}:${port}`,
     signer: attester.signer,
     setPeers(urls) {
       peers = urls
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () => {
+      if (sampler) clearInterval(sampler)
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
   }
+}
+
+function jsonSafe(value: object): object {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))
 }

@@ -1,0 +1,185 @@
+// `veriot authority` runs a staked authority node (with its built-in watchdog); `veriot
+// watchdog` checks authorities' signed block hashes and convicts liars. `veriot up
+// --authorities N` starts N nodes itself (startEmbeddedAuthorities).
+
+import { readFileSync } from 'node:fs'
+import { authorityRegistryAbi } from '@veriot/contracts'
+import { VeriotError } from '@veriot/core'
+import {
+  type AuthorityNode,
+  type ChainConnection,
+  connectChain,
+  createWatchdog,
+  type Deployment,
+  registerAuthority,
+  type SignedBlockHash,
+  startAuthorityNode,
+} from '@veriot/node'
+import { getAnvilAccount } from '@veriot/node/anvil'
+import { type Hex, type LocalAccount, parseEther } from 'viem'
+import type { CommandContext } from '../context/createContext.ts'
+import { formatFields } from '../context/output.ts'
+
+/** Development accounts the embedded authorities use (0 operator, 8 watchdog, 9 gateway). */
+const AUTHORITY_ACCOUNTS = [5, 6, 7, 2, 3, 4]
+
+function parseCount(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n < 1 || n > AUTHORITY_ACCOUNTS.length) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"--authorities" expected 1..${AUTHORITY_ACCOUNTS.length}, got ${JSON.stringify(value)}`,
+    )
+  }
+  return n
+}
+
+async function isRegistered(conn: ChainConnection, registry: Hex, signer: Hex): Promise<boolean> {
+  const status = await conn.publicClient.readContract({
+    address: registry,
+    abi: authorityRegistryAbi,
+    functionName: 'statusOf',
+    args: [signer],
+  })
+  return status !== 0
+}
+
+/** Embedded only: N authority nodes with development keys, registered with 2 ETH each. */
+export async function startEmbeddedAuthorities(
+  rpcUrl: string,
+  deployment: Deployment,
+  countArg: string,
+  finalityDepth = 2,
+): Promise<AuthorityNode[]> {
+  const registry = deployment.contracts.AuthorityRegistry.address
+  const nodes: AuthorityNode[] = []
+  for (const index of AUTHORITY_ACCOUNTS.slice(0, parseCount(countArg))) {
+    const account = getAnvilAccount(index)
+    const conn = await connectChain({ rpcUrl, account })
+    const watchdog = createWatchdog({ conn, authorityRegistry: registry })
+    const node = await startAuthorityNode({ conn, account, registry, finalityDepth, watchdog })
+    nodes.push(node)
+    if (!(await isRegistered(conn, registry, account.address))) {
+      await registerAuthority(conn, {
+        authorityRegistry: registry,
+        signer: account,
+        url: node.url,
+        deposit: parseEther('2'),
+      })
+    }
+  }
+  for (const n of nodes) n.setPeers(nodes.filter((m) => m !== n).map((m) => m.url))
+  return nodes
+}
+
+export async function authorityCommand(
+  ctx: CommandContext,
+  o: {
+    port?: string
+    host?: string
+    peers?: string
+    finalityDepth?: string
+    register?: boolean
+    deposit?: string
+  },
+): Promise<void> {
+  const conn = await ctx.connect({ needsAccount: true })
+  const account = conn.account as LocalAccount
+  const registry = ctx.deployment().contracts.AuthorityRegistry.address
+  const depth = Number(o.finalityDepth ?? '2')
+  if (!Number.isInteger(depth) || depth < 0 || depth > 10_000) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"--finality-depth" expected 0..10000, got ${JSON.stringify(o.finalityDepth)}`,
+    )
+  }
+  const node = await startAuthorityNode({
+    conn,
+    account,
+    registry,
+    finalityDepth: depth,
+    host: o.host ?? '127.0.0.1',
+    port: Number(o.port ?? '0'),
+    peers: o.peers
+      ? o.peers
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+    watchdog: createWatchdog({ conn, authorityRegistry: registry }),
+  })
+  if (o.register && !(await isRegistered(conn, registry, account.address))) {
+    ctx.out.progress(`registering ${account.address} with a deposit of ${o.deposit ?? '1'} ETH`)
+    await registerAuthority(conn, {
+      authorityRegistry: registry,
+      signer: account,
+      url: node.url,
+      deposit: parseEther(o.deposit ?? '1'),
+    })
+  }
+  ctx.out.result({ status: 'ready', url: node.url, signer: node.signer }, () =>
+    formatFields([
+      ['status', 'ready (Ctrl-C stops it)'],
+      ['url', node.url],
+      ['signer', node.signer],
+      ['registry', registry],
+    ]),
+  )
+  const stop = async () => {
+    await node.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+  await new Promise(() => {})
+}
+
+export async function watchdogCommand(
+  ctx: CommandContext,
+  o: { sample?: string; evidence?: string; blocks?: string },
+): Promise<void> {
+  const conn = await ctx.connect({ needsAccount: true })
+  const watchdog = createWatchdog({
+    conn,
+    authorityRegistry: ctx.deployment().contracts.AuthorityRegistry.address,
+    onEvent: (e) =>
+      ctx.out.progress(
+        `${e.kind}${e.signer ? ` ${e.signer}` : ''}${e.detail ? `: ${e.detail}` : ''}`,
+      ),
+  })
+  const verdicts: Array<{ source: string; verdict: unknown }> = []
+  if (o.evidence) {
+    let items: SignedBlockHash[]
+    try {
+      const raw = JSON.parse(readFileSync(o.evidence, 'utf8')) as Array<Record<string, string>>
+      items = (Array.isArray(raw) ? raw : [raw]).map((e) => ({
+        signer: e.signer as Hex,
+        blockNumber: BigInt(e.blockNumber as string),
+        blockHash: e.blockHash as Hex,
+        signature: e.signature as Hex,
+      }))
+    } catch (cause) {
+      throw new VeriotError(
+        'INVALID_ARGUMENT',
+        `"--evidence" ${o.evidence} is not a JSON list of {signer, blockNumber, blockHash, signature}`,
+        { cause },
+      )
+    }
+    for (const e of items) verdicts.push({ source: o.evidence, verdict: await watchdog.examine(e) })
+  }
+  for (const url of (o.sample ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    for (const v of await watchdog.sample(url, Number(o.blocks ?? '3')))
+      verdicts.push({ source: url, verdict: v })
+  }
+  const safe = JSON.parse(
+    JSON.stringify(verdicts, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+  )
+  ctx.out.result(safe, () =>
+    verdicts.length === 0
+      ? 'nothing to examine: pass --sample <urls> and/or --evidence <file>'
+      : verdicts.map((v) => `${v.source}: ${(v.verdict as { kind: string }).kind}`).join('\n'),
+  )
+}
