@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { VeriotError } from '@veriot/core'
+import { createSerialQueue } from './createSerialQueue.ts'
 import { errnoOf } from './errnoOf.ts'
 import { syncDirectory } from './syncDirectory.ts'
 
@@ -64,13 +65,7 @@ export async function createDurableQueue(dir: string): Promise<DurableQueue> {
   const present = new Set(names)
   let last = names.reduce((max, name) => Math.max(max, positionOf(name)), 0)
   // Serialises pushes (FIFO order = call order) and removals of the same items.
-  let tail: Promise<unknown> = Promise.resolve()
-
-  function serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = tail.then(task, task)
-    tail = run.catch(() => {})
-    return run
-  }
+  const serial = createSerialQueue()
 
   return {
     dir,

@@ -6,6 +6,7 @@ import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises
 import { basename, dirname, join } from 'node:path'
 import { VeriotError } from '@veriot/core'
 import { z } from 'zod'
+import { createSerialQueue } from './createSerialQueue.ts'
 import { errnoOf } from './errnoOf.ts'
 import { syncDirectory } from './syncDirectory.ts'
 
@@ -69,13 +70,7 @@ export async function createSequenceCounter(
   let reserved = await readMark(file)
   let last = reserved
   let closed = false
-  let tail: Promise<unknown> = Promise.resolve()
-
-  function serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = tail.then(task, task)
-    tail = run.catch(() => {})
-    return run
-  }
+  const serial = createSerialQueue()
 
   return {
     next: () =>
