@@ -72,7 +72,7 @@ export const gasBench: Benchmark = {
           gasPerTxMin: Math.min(...gas),
           gasPerTxMax: Math.max(...gas),
           gasPerReading: roundTo(perTx / size, 2),
-          naiveOverAnchor: roundTo(naivePerReading / (perTx / size), 1),
+          naiveOverAnchor: roundTo(naivePerReading / (perTx / size), 2),
         })
       }
       const at8192 = sizes.find((s) => s.batchSize === 8192)?.gasPerReading ?? Number.NaN

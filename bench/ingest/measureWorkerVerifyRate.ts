@@ -14,7 +14,10 @@ export type VerifyRate = {
   threads: number
   verified: number
   seconds: number
-  /** Verifies per wall-clock second, all threads together. */
+  /**
+   * Σ over threads of verified ÷ that thread's wall time: the threads' combined capacity (a
+   * thread that finishes early does not count as idle capacity).
+   */
   perSecond: number
   /**
    * Σ over threads of verified ÷ (wall − run-queue wait): the rate had each thread had a core
@@ -58,7 +61,7 @@ export async function measureWorkerVerifyRate(
       threads,
       verified,
       seconds,
-      perSecond: verified / seconds,
+      perSecond: sum((r) => (r.verified * 1000) / r.ms),
       uncontendedPerSecond: measured
         ? sum((r) => (r.verified * 1000) / (r.ms - waitOf(r)))
         : undefined,
