@@ -8,59 +8,45 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { readingIdOf } from '@veriot/core'
-import { createMqttPublisher, createTelemetryDevice, type MqttPublisher } from '@veriot/device'
-import type { Hex } from 'viem'
+import { deviceIdFromPublicKey, encodeTelemetry, readingIdOf, Suite } from '@veriot/core'
+import {
+  createMemoryKey,
+  createMqttPublisher,
+  createTelemetryDevice,
+  createTelemetrySigner,
+  type MqttPublisher,
+  signTelemetry,
+} from '@veriot/device'
+import { type Hex, hexToBytes } from 'viem'
 import type { AnchorEvent } from '../src/anchoring/createAnchorer.ts'
-import { type Anvil, getAnvilAccount, startAnvil } from '../src/anvil/index.ts'
-import { connectChain } from '../src/chain/connectChain.ts'
-import { deployContracts } from '../src/deployment/deployContracts.ts'
+import { getAnvilAccount } from '../src/anvil/index.ts'
 import { type Gateway, startGateway } from '../src/gateway/startGateway.ts'
-import { createRegistryClient } from '../src/registry/createRegistryClient.ts'
 import { assertAllAnchored } from './support/anchorChecks.ts'
 import { createActiveDevice } from './support/createActiveDevice.ts'
-import type { TestChain } from './testChain.ts'
+import { type RestartableChain, startRestartableChain } from './support/startRestartableChain.ts'
+import { within } from './support/waitFor.ts'
 
 const GATEWAY_ACCOUNT = 9
 
-async function within<T>(what: string, promise: Promise<T>, ms = 30_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
 describe('gateway while the chain is down', () => {
   const dir = mkdtempSync(join(tmpdir(), 'veriot-outage-'))
-  const stateFile = join(dir, 'chain', 'state.json')
-  let anvil: Anvil | undefined
+  let chain: RestartableChain | undefined
   let gateway: Gateway | undefined
   let publisher: MqttPublisher | undefined
 
   before(async () => {
-    anvil = await startAnvil({ stateFile })
+    chain = await startRestartableChain(dir)
   })
   after(async () => {
     await publisher?.close()
     await gateway?.stop()
-    await anvil?.stop()
+    await chain?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
   test('behavior: anchoring reports the outage and catches up; nothing acknowledged is lost', async () => {
-    assert.ok(anvil)
-    const rpcUrl = anvil.rpcUrl
-    const port = anvil.port
-    const as = (index: number) => connectChain({ rpcUrl, account: getAnvilAccount(index) })
-    const deployment = await deployContracts(await as(0), { grantOperatorRoles: true })
-    const chain = {
-      anvil,
-      deployment,
-      as,
-      registry: async (index: number) => createRegistryClient(await as(index), deployment),
-      stop: async () => {},
-    } satisfies TestChain
+    assert.ok(chain)
+    const { deployment, as } = chain
     const httpDevice = await createActiveDevice(chain)
     const mqttDevice = await createActiveDevice(chain)
 
@@ -86,7 +72,6 @@ describe('gateway while the chain is down', () => {
       device,
       dataDir: join(dir, 'dev'),
       reconnectPeriodMs: 200,
-      onConnectionError: (e) => console.log('DIAG conn error', Date.now() % 100000, e.message),
     })
     const sdk = publisher
     const sdkRejections: string[] = []
@@ -110,42 +95,48 @@ describe('gateway while the chain is down', () => {
     await within('the first readings over MQTT', sdk.flush())
 
     // The chain goes away (anvil dumps its state and exits) for a while.
-    await anvil.stop()
+    await chain.pause()
     const errorsBefore = anchorEvents.filter((e) => e.kind === 'error').length
-    const heldBack: Uint8Array[] = []
-    // HTTP until the gateway says it cannot check devices any more (its cache dropped them).
-    for (let i = 0; i < 20 && heldBack.length === 0; i++) {
+    // Ingest goes on for known devices: their last-known registry records are served while
+    // the chain cannot be read, and every acknowledged reading is stored.
+    await sleep(1_500) // at least one failed registry poll
+    for (let i = 0; i < 3; i++) {
       const bytes = await httpDevice.message()
       const r = await post(bytes)
-      // Either stored (the device's record was still cached) or refused as "try again later".
-      if (r.status === 202) httpIds.push(readingIdOf(bytes))
-      else {
-        assert.equal(r.status, 503, JSON.stringify(r.body))
-        assert.equal(r.body.error.code, 'RPC_UNREACHABLE')
-        heldBack.push(bytes)
-      }
-      await sleep(200)
+      assert.equal(r.status, 202, JSON.stringify(r.body))
+      httpIds.push(readingIdOf(bytes))
     }
-    assert.equal(heldBack.length, 1, 'the gateway refused to check a device without its chain')
-    // Now MQTT: these cannot be checked either; they must stay unacknowledged (queued).
     await publish(4)
-    await sleep(500)
+    await within('MQTT readings during the outage', sdk.flush())
+    // A device the gateway never saw cannot be checked without the chain: "try again later".
+    const strangerKey = createMemoryKey()
+    const stranger = encodeTelemetry(
+      await signTelemetry(
+        {
+          version: 1,
+          deviceId: hexToBytes(deviceIdFromPublicKey(strangerKey.publicKey)),
+          sequence: 1,
+          timestamp: Date.now(),
+          type: 'temperature',
+          readings: [{ name: 'temp', value: -21, unit: 'Cel' }],
+          suite: Suite.p256,
+        },
+        createTelemetrySigner('p256', { p256: strangerKey }),
+      ),
+    )
+    const refused = await post(stranger)
+    assert.equal(refused.status, 503, JSON.stringify(refused.body))
+    assert.equal(refused.body.error.code, 'RPC_UNREACHABLE')
     const health = await fetch(`${gw.httpUrl}/v1/health`)
     assert.equal(health.status, 200, 'the gateway runs on without its chain')
     const outageErrors = anchorEvents.slice(errorsBefore).filter((e) => e.kind === 'error')
     assert.ok(outageErrors.length > 0, 'anchoring reported the outage')
     for (const e of outageErrors) assert.equal(e.error.code, 'RPC_UNREACHABLE')
+    const duringOutage = await gw.stats()
+    assert.ok(duringOutage.readings > duringOutage.anchored, 'stored readings wait for anchoring')
 
     // The chain is back, on the same port with the same state.
-    console.log('DIAG restart', Date.now() % 100000)
-    anvil = await startAnvil({ port, stateFile })
-    console.log('DIAG restarted', Date.now() % 100000, sdk.pending(), sdk.connected())
-    await within('the MQTT outbox to drain', sdk.flush())
-    for (const bytes of heldBack) {
-      const r = await post(bytes)
-      assert.equal(r.status, 202, JSON.stringify(r.body))
-      httpIds.push(readingIdOf(bytes))
-    }
+    await chain.resume()
     assert.deepEqual(sdkRejections, [], 'no reading was refused over MQTT')
 
     const all = [...httpIds, ...sdkIds]

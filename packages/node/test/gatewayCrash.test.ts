@@ -25,6 +25,7 @@ import { createSqliteStore } from '../src/store/createSqliteStore.ts'
 import { assertAllAnchored } from './support/anchorChecks.ts'
 import { createActiveDevice } from './support/createActiveDevice.ts'
 import { type GatewayProcess, spawnGateway } from './support/spawnGateway.ts'
+import { until, within } from './support/waitFor.ts'
 import { startTestChain, type TestChain } from './testChain.ts'
 
 const GATEWAY_ACCOUNT = 9
@@ -41,23 +42,6 @@ async function post(httpUrl: string, body: Uint8Array) {
     return { status: response.status, body: (await response.json()) as any }
   } catch {
     return undefined
-  }
-}
-
-/** Rejects when `promise` takes longer than `ms`, so a lost acknowledgement fails the test. */
-function within<T>(what: string, promise: Promise<T>, ms = 30_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
   }
 }
 

@@ -119,6 +119,9 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
     password: token,
     protocolVersion: 4,
     reconnectPeriod: options.reconnectPeriodMs ?? DEFAULT_RECONNECT_PERIOD_MS,
+    // Keep retrying after a refused CONNACK too (gateway restarting, registry briefly
+    // unreachable): nothing queued may be stranded because one connection was refused.
+    reconnectOnConnackError: true,
     connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     resubscribe: true,
   })

@@ -51,14 +51,16 @@ export async function connectExternalBroker(options: {
     },
   })
   let stopped = false
+  let recovering = false
   let redelivery: NodeJS.Timeout | undefined
   // One reconnection for all the messages that failed together, after a pause: the broker
   // redelivers at once, and an outage would otherwise become a busy loop.
   function redeliverLater(): void {
-    if (stopped || redelivery !== undefined) return
+    if (stopped || recovering) return
+    recovering = true
     client.end(true, () => {
       redelivery = setTimeout(() => {
-        redelivery = undefined
+        recovering = false
         if (!stopped) client.reconnect()
       }, REDELIVERY_PAUSE_MS)
     })

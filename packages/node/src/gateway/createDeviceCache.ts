@@ -2,6 +2,9 @@
 // use and cached; every registry event for a device drops its entry, and a reorg (the block
 // hash at the last seen height changes) drops everything, so the cache never outlives the
 // chain it came from. Unknown ids are cached briefly, so random ids cannot flood the RPC.
+// While the chain is unreachable, known devices keep their last-known record for up to
+// `maxStaleMs` (ingest goes on; nothing newer could be learned anyway); unknown ones fail
+// with RPC_UNREACHABLE, which the transports treat as "retry later" (no acknowledgement).
 
 import { deviceRegistryAbi } from '@veriot/contracts'
 import { isVeriotError } from '@veriot/core'
@@ -16,6 +19,8 @@ export type DeviceCacheOptions = {
   negativeTtlMs?: number
   /** Milliseconds a positive entry lives even without events (defence in depth). Default 60 000. */
   ttlMs?: number
+  /** How long a last-known record is served while the chain cannot be read. Default 10 min. */
+  maxStaleMs?: number
   now?: () => number
 }
 
@@ -27,7 +32,7 @@ export type DeviceCache = {
   stop(): void
 }
 
-type Entry = { record: DeviceRecord | undefined; expires: number }
+type Entry = { record: DeviceRecord | undefined; expires: number; fetchedAt: number }
 
 export function createDeviceCache(
   conn: ChainConnection,
@@ -75,33 +80,52 @@ export function createDeviceCache(
     generation++
   }
 
+  // A failed poll keeps the cache: an outage is not a reorg. The next successful poll compares
+  // the remembered block hash and resets if the chain changed meanwhile.
+  let chainDown = false
+  const tick = () =>
+    poll().then(
+      () => {
+        chainDown = false
+      },
+      () => {
+        chainDown = true
+      },
+    )
   const timer = setInterval(() => {
-    if (!stopped) poll().catch(() => reset())
+    if (!stopped) void tick()
   }, options.pollMs ?? 1000)
   timer.unref()
-  void poll().catch(() => reset())
+  void tick()
+  const maxStale = options.maxStaleMs ?? 10 * 60_000
 
   return {
     async get(rawId) {
       const id = rawId.toLowerCase() as Hex
       const hit = entries.get(id)
       if (hit && hit.expires > now()) return hit.record
+      const stale = hit?.record !== undefined && now() - hit.fetchedAt < maxStale ? hit : undefined
+      // Known outage: answer from the last-known record at once instead of waiting on the RPC.
+      if (stale && chainDown) return stale.record
       const pending = inflight.get(id)
       if (pending) return pending
       const gen = generation
       const read = registry
         .getDevice(id)
         .then(
-          (record) => record as DeviceRecord | undefined,
+          (record): DeviceRecord | undefined | { staleRecord: DeviceRecord | undefined } => record,
           (err) => {
             if (isVeriotError(err, 'DEVICE_UNKNOWN')) return undefined
+            if (stale && isVeriotError(err, 'RPC_UNREACHABLE')) return { staleRecord: stale.record }
             throw err
           },
         )
-        .then((record) => {
+        .then((result) => {
+          if (result && 'staleRecord' in result) return result.staleRecord
+          const record = result as DeviceRecord | undefined
           if (gen === generation) {
             const ttl = record ? (options.ttlMs ?? 60_000) : (options.negativeTtlMs ?? 5_000)
-            entries.set(id, { record, expires: now() + ttl })
+            entries.set(id, { record, expires: now() + ttl, fetchedAt: now() })
           }
           return record
         })

@@ -105,7 +105,9 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
     )
   }
 
-  const server: Server = createServer(broker.handle)
+  // No Nagle delay: a rejection (errors publish) and its PUBACK are two small writes, and the
+  // second would otherwise wait for the device's delayed ACK (40 ms on Linux).
+  const server: Server = createServer({ noDelay: true }, broker.handle)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 1883, options.host ?? '127.0.0.1', () => resolve())
