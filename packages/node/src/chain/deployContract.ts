@@ -32,11 +32,8 @@ export async function deployContract<const abi extends Abi>(
   let txHash: Hash
   try {
     // biome-ignore lint/suspicious/noExplicitAny: viem's overloads are checked at the call site
-    txHash = await walletClient.deployContract({
-      abi: contract.abi,
-      bytecode: contract.bytecode,
-      args: contract.args,
-    } as any)
+    const request: any = { abi: contract.abi, bytecode: contract.bytecode, args: contract.args }
+    txHash = await walletClient.deployContract(request)
   } catch (err) {
     throw toVeriotError(err, contract.abi)
   }
