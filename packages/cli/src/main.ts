@@ -322,7 +322,8 @@ function addGatewayOptions(cmd: Command): void {
     .option('--mqtt-url <url>', 'use this external MQTT broker instead of the embedded one')
     .option('--batch-size <n>', 'close a batch at this many readings', '256')
     .option('--batch-age <ms>', 'close a batch when its oldest reading is this old', '10000')
-    .option('--max-skew <ms>', 'largest accepted |device clock − gateway clock|', '300000')
+    .option('--max-skew <ms>', 'how far ahead of the gateway clock a reading may be', '300000')
+    .option('--max-age <ms>', 'how old a reading may be (offline backlogs)', '86400000')
     .option('--store <file>', 'SQLite store (default <data-dir>/gateway.sqlite)')
 }
 

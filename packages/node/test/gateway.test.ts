@@ -106,6 +106,11 @@ describe('gateway: ingest, persistence, anchoring and proofs', () => {
     assert.equal(bytesToHex(stored?.message ?? new Uint8Array()), bytesToHex(bytes))
   })
 
+  test('behavior: a reading queued offline for an hour is still accepted', async () => {
+    const r = await post(await message({ timestamp: Date.now() - 3_600_000 }))
+    assert.equal(r.status, 202, JSON.stringify(r.body))
+  })
+
   test('error: each check rejects with its code and stores nothing', async () => {
     const before = (await gateway.store.getCounts()).readings
     const tampered = await tamperedSignature(await message())
@@ -114,7 +119,13 @@ describe('gateway: ingest, persistence, anchoring and proofs', () => {
       ['oversized', new Uint8Array(20_000), 413, 'TELEMETRY_TOO_LARGE'],
       ['bad signature', tampered, 401, 'SIGNATURE_INVALID'],
       ['replayed sequence', await message({ sequence: 1 }), 409, 'SEQUENCE_REPLAYED'],
-      ['clock skew', await message({ timestamp: Date.now() - 3_600_000 }), 422, 'TIMESTAMP_SKEW'],
+      ['clock ahead', await message({ timestamp: Date.now() + 3_600_000 }), 422, 'TIMESTAMP_SKEW'],
+      [
+        'older than a day',
+        await message({ timestamp: Date.now() - 25 * 3_600_000 }),
+        422,
+        'TIMESTAMP_SKEW',
+      ],
       ['no capability', await message({ type: 'humidity' }), 403, 'CAPABILITY_MISSING'],
     ]
     for (const [name, body, status, code] of cases) {

@@ -15,6 +15,7 @@ export type GatewayCliOptions = {
   batchSize?: string
   batchAge?: string
   maxSkew?: string
+  maxAge?: string
   store?: string
 }
 
@@ -47,6 +48,7 @@ export async function startGatewayFromCli(
   const batchSize = int('--batch-size', o.batchSize, 1, 65536)
   const batchAge = int('--batch-age', o.batchAge, 1, 86_400_000)
   const maxSkew = int('--max-skew', o.maxSkew, 0, 86_400_000)
+  const maxAge = int('--max-age', o.maxAge, 0, 365 * 86_400_000)
   return startGateway({
     conn,
     deployment,
@@ -58,6 +60,7 @@ export async function startGatewayFromCli(
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(batchAge !== undefined ? { maxBatchAgeMs: batchAge } : {}),
     ...(maxSkew !== undefined ? { maxSkewMs: maxSkew } : {}),
+    ...(maxAge !== undefined ? { maxAgeMs: maxAge } : {}),
     onAnchorEvent: (e) => {
       if (e.kind === 'anchored')
         ctx.out.progress(`batch ${e.batchId} anchored in block ${e.blockNumber} (tx ${e.txHash})`)

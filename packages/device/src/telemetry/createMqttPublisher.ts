@@ -91,7 +91,7 @@ const rejectionSchema = z.object({
  * again and answered as a duplicate.
  *
  * Queued messages carry the time they were signed: the gateway refuses those older than its
- * allowed skew (TIMESTAMP_SKEW, 5 minutes by default), reported through onError.
+ * allowed age (TIMESTAMP_SKEW, 24 hours by default), reported through onError.
  *
  * @throws INVALID_ARGUMENT for a URL that is not mqtt(s) or contains credentials; STORE_FAILED
  *   when the outbox cannot be opened; the errors of TelemetryDevice.createConnectToken

@@ -21,6 +21,8 @@ export type IngestOptions = {
   devices: DeviceCache
   /** Largest accepted |device time − gateway time| in ms. Default 5 minutes. */
   maxSkewMs?: number
+  /** Oldest accepted reading, ms before the gateway's clock (offline backlogs). Default 24 h. */
+  maxAgeMs?: number
   now?: () => number
 }
 
@@ -47,6 +49,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const { store, devices } = options
   const now = options.now ?? Date.now
   const maxSkew = options.maxSkewMs ?? 5 * 60_000
+  const maxAge = options.maxAgeMs ?? 24 * 60 * 60_000
   const auxKeys = new Map<Hex, Uint8Array>()
   const rejected = new Map<string, number>()
   const accepted = { count: 0, duplicates: 0 }
@@ -116,10 +119,15 @@ export function createIngest(options: IngestOptions): Ingest {
       )
     }
     const t = now()
-    if (Math.abs(msg.timestamp - t) > maxSkew) {
+    // Ahead of the gateway's clock: at most the skew. Behind it: up to maxAge, so readings a
+    // device queued while offline still count (replay is stopped by the sequence, not the clock).
+    if (msg.timestamp - t > maxSkew || t - msg.timestamp > maxAge) {
+      const ahead = msg.timestamp > t
       throw new VeriotError(
         'TIMESTAMP_SKEW',
-        `"timestamp" expected within ${maxSkew} ms of ${t}, got ${msg.timestamp}`,
+        ahead
+          ? `"timestamp" expected at most ${maxSkew} ms ahead of ${t}, got ${msg.timestamp}`
+          : `"timestamp" expected at most ${maxAge} ms before ${t}, got ${msg.timestamp}`,
         { context: { deviceId, skewMs: msg.timestamp - t } },
       )
     }

@@ -31,6 +31,7 @@ export type GatewayOptions = {
   batchSize?: number
   maxBatchAgeMs?: number
   maxSkewMs?: number
+  maxAgeMs?: number
   /** Do not anchor (ingest only). */
   noAnchor?: boolean
   onAnchorEvent?: (event: AnchorEvent) => void
@@ -59,6 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     devices,
     ...(options.maxSkewMs !== undefined ? { maxSkewMs: options.maxSkewMs } : {}),
+    ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
   })
   const host = options.host ?? '127.0.0.1'
   const stoppers: Array<() => Promise<void>> = []
