@@ -4,13 +4,10 @@
 // watchdog as evidence (it checks them against its own chain and convicts provable lies).
 // Fails closed: no verified answer from any node is an error, never a default.
 
-import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { keccak_256 as keccak } from '@noble/hashes/sha3.js'
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
-import { attestationDigest } from '../verified/attestationDigest.ts'
 import type { Address, VerifiedRead } from '../verified/VerifiedRead.ts'
+import { verifyAttestations } from '../verified/verifyAttestations.ts'
 import { verifyVerifiedRead } from '../verified/verifyVerifiedRead.ts'
 
 /** A signature a node passed on with an answer that did not verify. */
@@ -103,40 +100,44 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
 
   /** Signatures in a refused answer that are genuinely by trusted signers over its block. */
   function collectEvidence(node: string, answer: unknown, reason: string): void {
+    let a: {
+      block: { number: string; hash: Hex }
+      signatures: { signer: Address; signature: Hex }[]
+    }
+    let blockNumber: bigint
     try {
-      const a = answer as {
-        block: { number: string; hash: Hex }
-        signatures: { signer: Address; signature: Hex }[]
-      }
-      const blockNumber = BigInt(a.block.number)
-      const digest = attestationDigest({
-        chainId: options.chainId,
-        registry: options.registry,
-        blockNumber,
-        blockHash: a.block.hash,
-      })
-      for (const s of a.signatures.slice(0, 64)) {
-        const signer = s.signer.toLowerCase() as Address
-        if (!trusted.has(signer)) continue
-        const sig = hexToBytes(s.signature.slice(2))
-        const recovered = secp256k1.Signature.fromBytes(sig.subarray(0, 64), 'compact')
-          .addRecoveryBit((sig[64] ?? 27) - 27)
-          .recoverPublicKey(digest)
-        const address = addressOf(recovered.toBytes(false))
-        if (address !== signer) continue
-        const e: Evidence = {
-          node,
-          signer,
-          blockNumber,
-          blockHash: a.block.hash.toLowerCase() as Hex,
-          signature: s.signature,
-          reason,
-        }
-        evidence.push(e)
-        options.onEvidence?.(e)
-      }
+      a = answer as typeof a
+      blockNumber = BigInt(a.block.number)
     } catch {
-      // Malformed answers carry no usable evidence.
+      return // a malformed answer carries no usable evidence
+    }
+    for (const s of (Array.isArray(a.signatures) ? a.signatures : []).slice(0, 64)) {
+      const signer = String(s?.signer).toLowerCase() as Address
+      if (!trusted.has(signer)) continue
+      try {
+        // The same check a read uses, one signature at a time (k = 1, that signer only).
+        verifyAttestations({
+          chainId: options.chainId,
+          registry: options.registry,
+          blockNumber,
+          blockHash: a.block.hash,
+          signatures: [s],
+          trustedSigners: new Set([signer]),
+          k: 1,
+        })
+      } catch {
+        continue
+      }
+      const e: Evidence = {
+        node,
+        signer,
+        blockNumber,
+        blockHash: a.block.hash.toLowerCase() as Hex,
+        signature: s.signature,
+        reason,
+      }
+      evidence.push(e)
+      options.onEvidence?.(e)
     }
   }
 
@@ -182,10 +183,4 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
       throw last
     },
   }
-}
-
-function addressOf(uncompressed: Uint8Array): Address {
-  // keccak256 of the 64-byte point, last 20 bytes.
-  const hash = keccak(uncompressed.subarray(1))
-  return `0x${bytesToHex(hash.subarray(12))}` as Address
 }
