@@ -77,9 +77,20 @@ export function createContext(options: GlobalOptions): CommandContext {
     return d
   }
 
+  // One account and one connection per command: a keystore is decrypted (scrypt) and the chain
+  // id asked once, however many parts of the command need the chain.
+  let accountOnce: Promise<Account | undefined> | undefined
+  let connection: Promise<ChainConnection> | undefined
+  const once = <T>(p: Promise<T>, reset: () => void): Promise<T> => {
+    p.catch(reset)
+    return p
+  }
   async function connect(opts: { needsAccount?: boolean } = {}): Promise<ChainConnection> {
     const { rpcUrl, embedded } = endpoint()
-    const acct = await account(embedded)
+    accountOnce ??= once(account(embedded), () => {
+      accountOnce = undefined
+    })
+    const acct = await accountOnce
     if (opts.needsAccount && acct === undefined) {
       throw new VeriotError(
         'ACCOUNT_MISSING',
@@ -87,7 +98,10 @@ export function createContext(options: GlobalOptions): CommandContext {
       )
     }
     const expectedChainId = readDeploymentFile(dataDir)?.chainId
-    return connectChain({ rpcUrl, account: acct, expectedChainId })
+    connection ??= once(connectChain({ rpcUrl, account: acct, expectedChainId }), () => {
+      connection = undefined
+    })
+    return connection
   }
 
   return {

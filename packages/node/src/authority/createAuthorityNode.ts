@@ -4,7 +4,7 @@
 // collected from the other authority nodes so the device makes one round trip.
 
 import { serve } from '@hono/node-server'
-import { VeriotError } from '@veriot/core'
+import { type ErrorCode, ErrorCodes, VeriotError } from '@veriot/core'
 import { Hono } from 'hono'
 import { getAddress, type Hex, isAddress, type LocalAccount } from 'viem'
 import { z } from 'zod'
@@ -96,9 +96,11 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
     })
     const body = (await response.json()) as { result?: unknown; error?: RpcError }
     if (body.error) {
+      // A peer's code is only passed on when it is one of ours; anything else is the peer failing.
+      const code = body.error.data?.code
       throw new VeriotError(
-        (body.error.data?.code as 'BLOCK_NOT_FINAL') ?? 'AUTHORITY_UNREACHABLE',
-        `peer ${url}: ${body.error.message}`,
+        code !== undefined && code in ErrorCodes ? (code as ErrorCode) : 'AUTHORITY_UNREACHABLE',
+        `peer ${url}: ${String(body.error.message).slice(0, 200)}`,
       )
     }
     return body.result

@@ -7,6 +7,7 @@
 import { VeriotError } from '@veriot/core'
 import mqtt from 'mqtt'
 import type { Address } from 'viem'
+import { redactUrl } from '../chain/connectChain.ts'
 import type { Ingest } from './createIngest.ts'
 import { isRetryableFailure } from './isRetryableFailure.ts'
 import { rejectionPayload } from './rejectionPayload.ts'
@@ -69,7 +70,10 @@ export async function connectExternalBroker(options: {
     const timer = setTimeout(
       () =>
         reject(
-          new VeriotError('RPC_UNREACHABLE', `MQTT broker ${redact(options.url)} did not answer`),
+          new VeriotError(
+            'RPC_UNREACHABLE',
+            `MQTT broker ${redactUrl(options.url)} did not answer`,
+          ),
         ),
       15_000,
     )
@@ -80,28 +84,17 @@ export async function connectExternalBroker(options: {
     client.once('error', (err) => {
       clearTimeout(timer)
       reject(
-        new VeriotError('RPC_UNREACHABLE', `MQTT broker ${redact(options.url)}: ${err.message}`),
+        new VeriotError('RPC_UNREACHABLE', `MQTT broker ${redactUrl(options.url)}: ${err.message}`),
       )
     })
   })
   await client.subscribeAsync(TELEMETRY_TOPIC_FILTER, { qos: 1 })
   return {
-    url: redact(options.url),
+    url: redactUrl(options.url),
     stop: () => {
       stopped = true
       clearTimeout(redelivery)
       return client.endAsync()
     },
-  }
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url)
-    u.username = ''
-    u.password = ''
-    return u.toString()
-  } catch {
-    return '<invalid url>'
   }
 }

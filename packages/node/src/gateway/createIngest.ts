@@ -105,23 +105,23 @@ export function createIngest(options: IngestOptions): Ingest {
       )
     }
     const readingId = readingIdOf(bytes)
-    // Sequence: checked here for the error order, and again atomically when appending.
-    const existing = await store.getReading(readingId)
-    if (existing) {
-      return { status: 'duplicate', readingId, deviceId, sequence: msg.sequence }
-    }
-    const last = await store.getLastSequence(deviceId)
-    if (last !== undefined && msg.sequence <= last) {
-      throw new VeriotError(
-        'SEQUENCE_REPLAYED',
-        `"seq" expected > ${last} for device ${deviceId}, got ${msg.sequence}`,
-        { context: { deviceId, expectedAbove: last, got: msg.sequence } },
-      )
-    }
     const t = now()
     // Ahead of the gateway's clock: at most the skew. Behind it: up to maxAge, so readings a
     // device queued while offline still count (replay is stopped by the sequence, not the clock).
     if (msg.timestamp - t > maxSkew || t - msg.timestamp > maxAge) {
+      // Rare path: keep the documented order (duplicate, then sequence, then time) with two
+      // reads; the common path leaves both checks to the append's single transaction.
+      if (await store.getReading(readingId)) {
+        return { status: 'duplicate', readingId, deviceId, sequence: msg.sequence }
+      }
+      const last = await store.getLastSequence(deviceId)
+      if (last !== undefined && msg.sequence <= last) {
+        throw new VeriotError(
+          'SEQUENCE_REPLAYED',
+          `"seq" expected > ${last} for device ${deviceId}, got ${msg.sequence}`,
+          { context: { deviceId, expectedAbove: last, got: msg.sequence } },
+        )
+      }
       const ahead = msg.timestamp > t
       throw new VeriotError(
         'TIMESTAMP_SKEW',
@@ -131,6 +131,8 @@ export function createIngest(options: IngestOptions): Ingest {
         { context: { deviceId, skewMs: msg.timestamp - t } },
       )
     }
+    // Duplicate (same id: acknowledged again, stored once) and sequence are checked atomically
+    // inside the append transaction.
     const status = await store.appendReading({
       id: readingId,
       deviceId,
