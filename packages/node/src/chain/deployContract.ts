@@ -35,7 +35,7 @@ export async function deployContract<const abi extends Abi>(
     const request: any = { abi: contract.abi, bytecode: contract.bytecode, args: contract.args }
     txHash = await walletClient.deployContract(request)
   } catch (err) {
-    throw toVeriotError(err, contract.abi)
+    throw toVeriotError(err)
   }
   const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash })
   if (receipt.status !== 'success' || !receipt.contractAddress) {

@@ -33,13 +33,13 @@ export async function sendContractTx<
     const { request } = await conn.publicClient.simulateContract({ ...(call as any), account })
     txHash = await walletClient.writeContract(request)
   } catch (err) {
-    throw toVeriotError(err, call.abi)
+    throw toVeriotError(err)
   }
   let receipt: Awaited<ReturnType<typeof conn.publicClient.waitForTransactionReceipt>>
   try {
     receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash, timeout: 120_000 })
   } catch (err) {
-    throw toVeriotError(err, call.abi)
+    throw toVeriotError(err)
   }
   if (receipt.status !== 'success') {
     throw new VeriotError('TX_FAILED', `transaction ${txHash} reverted on chain`, {

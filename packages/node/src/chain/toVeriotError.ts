@@ -2,13 +2,7 @@
 // RPC_UNREACHABLE, anything else as TX_FAILED with the original as cause.
 
 import { deviceStatusOf, type ErrorCode, VeriotError } from '@veriot/core'
-import {
-  type Abi,
-  BaseError,
-  ContractFunctionRevertedError,
-  HttpRequestError,
-  TimeoutError,
-} from 'viem'
+import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError } from 'viem'
 
 /** Contract custom error name → Veriot error code. */
 const contractErrorCodes: Record<string, ErrorCode> = {
@@ -28,7 +22,7 @@ const contractErrorCodes: Record<string, ErrorCode> = {
 }
 
 /** Maps any error thrown by viem (or already a VeriotError) to a VeriotError. */
-export function toVeriotError(err: unknown, _abi?: Abi): VeriotError {
+export function toVeriotError(err: unknown): VeriotError {
   if (err instanceof VeriotError) return err
   if (err instanceof BaseError) {
     const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError)

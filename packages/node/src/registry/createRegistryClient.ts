@@ -69,7 +69,7 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
     try {
       return await fn()
     } catch (err) {
-      throw toVeriotError(err, deviceRegistryAbi)
+      throw toVeriotError(err)
     }
   }
 
