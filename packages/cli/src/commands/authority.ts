@@ -19,6 +19,7 @@ import { getAnvilAccount } from '@veriot/node/anvil'
 import { type Hex, type LocalAccount, parseEther } from 'viem'
 import type { CommandContext } from '../context/createContext.ts'
 import { formatFields } from '../context/output.ts'
+import { parseIntegerOption } from '../context/parseIntegerOption.ts'
 
 /** Development accounts the embedded authorities use (0 operator, 8 watchdog, 9 gateway). */
 const AUTHORITY_ACCOUNTS = [5, 6, 7, 2, 3, 4]
@@ -86,13 +87,7 @@ export async function authorityCommand(
   const conn = await ctx.connect({ needsAccount: true })
   const account = conn.account as LocalAccount
   const registry = ctx.deployment().contracts.AuthorityRegistry.address
-  const depth = Number(o.finalityDepth ?? '2')
-  if (!Number.isInteger(depth) || depth < 0 || depth > 10_000) {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      `"--finality-depth" expected 0..10000, got ${JSON.stringify(o.finalityDepth)}`,
-    )
-  }
+  const depth = parseIntegerOption('--finality-depth', o.finalityDepth ?? '2', 0, 10_000)
   const node = await startAuthorityNode({
     conn,
     account,

@@ -2,10 +2,10 @@
 // against the chain of this data directory. `veriot up` starts one itself.
 
 import { join } from 'node:path'
-import { VeriotError } from '@veriot/core'
 import { type ChainConnection, type Deployment, type Gateway, startGateway } from '@veriot/node'
 import type { CommandContext } from '../context/createContext.ts'
 import { formatFields } from '../context/output.ts'
+import { parseIntegerOption } from '../context/parseIntegerOption.ts'
 
 export type GatewayCliOptions = {
   mqttPort?: string
@@ -19,22 +19,8 @@ export type GatewayCliOptions = {
   store?: string
 }
 
-function int(
-  name: string,
-  value: string | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || n < min || n > max) {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      `"${name}" expected an integer ${min}..${max}, got ${JSON.stringify(value)}`,
-    )
-  }
-  return n
-}
+const int = (name: string, value: string | undefined, min: number, max: number) =>
+  value === undefined ? undefined : parseIntegerOption(name, value, min, max)
 
 /** Starts a gateway with the CLI's options. */
 export async function startGatewayFromCli(

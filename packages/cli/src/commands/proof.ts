@@ -13,6 +13,7 @@ import {
 import { bytesToHex, type Hex } from 'viem'
 import type { CommandContext } from '../context/createContext.ts'
 import { formatTable, toJson } from '../context/output.ts'
+import { parseIntegerOption } from '../context/parseIntegerOption.ts'
 
 function openStore(ctx: CommandContext, path: string | undefined): TelemetryStore {
   const file = path ?? join(ctx.dataDir, 'gateway.sqlite')
@@ -38,13 +39,7 @@ export async function readingsCommand(
   ctx: CommandContext,
   o: { device?: string; limit?: string; store?: string },
 ): Promise<void> {
-  const limit = Number(o.limit ?? '20')
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      `"--limit" expected 1..10000, got ${JSON.stringify(o.limit)}`,
-    )
-  }
+  const limit = parseIntegerOption('--limit', o.limit ?? '20', 1, 10_000)
   if (o.device !== undefined) assertReadingId(o.device)
   const store = openStore(ctx, o.store)
   try {

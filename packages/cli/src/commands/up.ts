@@ -31,6 +31,7 @@ import {
   writeRunInfo,
 } from '../context/dataDir.ts'
 import { formatFields } from '../context/output.ts'
+import { parseIntegerOption } from '../context/parseIntegerOption.ts'
 import { startEmbeddedAuthorities } from './authority.ts'
 import { type GatewayCliOptions, startGatewayFromCli } from './gateway.ts'
 
@@ -61,7 +62,7 @@ export async function upCommand(ctx: CommandContext, options: UpOptions): Promis
 }
 
 async function upEmbedded(ctx: CommandContext, options: UpOptions): Promise<void> {
-  const port = parsePort(options.port ?? '8545')
+  const port = parseIntegerOption('--port', options.port ?? '8545', 0, 65535)
   ctx.out.progress(`starting anvil on 127.0.0.1:${port} (state in ${join(ctx.dataDir, 'chain')})`)
   const anvil = await startAnvil({ port, stateFile: join(ctx.dataDir, 'chain', 'state.json') })
   let stopping = false
@@ -251,15 +252,4 @@ async function detach(ctx: CommandContext): Promise<void> {
     'ANVIL_START_FAILED',
     `the background stack did not become ready (see ${logPath}):\n${tail}`,
   )
-}
-
-function parsePort(value: string): number {
-  const port = Number(value)
-  if (!/^\d+$/.test(value) || port > 65535) {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      `"--port" expected 0..65535, got ${JSON.stringify(value)}`,
-    )
-  }
-  return port
 }
