@@ -2,7 +2,9 @@
 // every failure to a documented error code and exit status.
 
 import { ExitCode, isVeriotError, VeriotError } from '@veriot/core'
+import { toVeriotError } from '@veriot/node'
 import { Command, CommanderError, Option } from 'commander'
+import { BaseError } from 'viem'
 import { authorityCommand, watchdogCommand } from './commands/authority.ts'
 import {
   capabilityCommand,
@@ -49,9 +51,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function report(err: unknown, json: boolean): number {
+  // Chain errors that a command did not map itself (viem's) still get their documented code:
+  // RPC_UNREACHABLE, a decoded contract error, or TX_FAILED — never a bare INTERNAL.
   const error = isVeriotError(err)
     ? err
-    : new VeriotError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err })
+    : err instanceof BaseError
+      ? toVeriotError(err)
+      : new VeriotError('INTERNAL', err instanceof Error ? err.message : String(err), {
+          cause: err,
+        })
   if (json) process.stderr.write(`${toJson({ error: error.toJSON() })}\n`)
   else {
     process.stderr.write(`error ${error.code}: ${error.message}\n`)
