@@ -20,7 +20,7 @@ describe('device cache: events and reorgs', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
     }).then(async (r) => ((await r.json()) as { result: unknown }).result)
   const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 5000
+    const deadline = Date.now() + 15_000
     while (Date.now() < deadline) {
       if (await check()) return
       await sleep(50)

@@ -8,7 +8,7 @@
 
 import { deviceRegistryAbi } from '@veriot/contracts'
 import { isVeriotError } from '@veriot/core'
-import type { Hash, Hex } from 'viem'
+import { BaseError, type Hash, type Hex, HttpRequestError, TimeoutError } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
 import type { DeviceRecord, RegistryClient } from '../registry/createRegistryClient.ts'
 
@@ -88,8 +88,11 @@ export function createDeviceCache(
       () => {
         chainDown = false
       },
-      () => {
-        chainDown = true
+      (err) => {
+        // Unreachable: keep serving what we know. Any other failure (a block we saw is gone,
+        // a range past the head) means the chain changed under us: start over.
+        if (isNetworkError(err)) chainDown = true
+        else reset()
       },
     )
   const timer = setInterval(() => {
@@ -142,4 +145,11 @@ export function createDeviceCache(
       clearInterval(timer)
     },
   }
+}
+
+function isNetworkError(err: unknown): boolean {
+  return (
+    err instanceof BaseError &&
+    Boolean(err.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError))
+  )
 }
