@@ -66,6 +66,12 @@ export function createDeviceCache(
         }
       }
     }
+    if (lastBlock === undefined) {
+      // A new baseline: no events were followed before it, so anything cached since the last
+      // reset may predate an event. Start the entries from this block.
+      entries.clear()
+      generation++
+    }
     lastBlock = { number: head.number, hash: head.hash as Hash }
   }
 
@@ -83,18 +89,27 @@ export function createDeviceCache(
   // A failed poll keeps the cache: an outage is not a reorg. The next successful poll compares
   // the remembered block hash and resets if the chain changed meanwhile.
   let chainDown = false
-  const tick = () =>
-    poll().then(
-      () => {
-        chainDown = false
-      },
-      (err) => {
-        // Unreachable: keep serving what we know. Any other failure (a block we saw is gone,
-        // a range past the head) means the chain changed under us: start over.
-        if (isNetworkError(err)) chainDown = true
-        else reset()
-      },
-    )
+  // One poll at a time: overlapping polls could write an older lastBlock over a newer one.
+  let polling = false
+  const tick = () => {
+    if (polling) return Promise.resolve()
+    polling = true
+    return poll()
+      .finally(() => {
+        polling = false
+      })
+      .then(
+        () => {
+          chainDown = false
+        },
+        (err) => {
+          // Unreachable: keep serving what we know. Any other failure (a block we saw is gone,
+          // a range past the head) means the chain changed under us: start over.
+          if (isNetworkError(err)) chainDown = true
+          else reset()
+        },
+      )
+  }
   const timer = setInterval(() => {
     if (!stopped) void tick()
   }, options.pollMs ?? 1000)
