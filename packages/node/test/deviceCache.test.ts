@@ -65,6 +65,9 @@ describe('device cache: events and reorgs', () => {
     // Rewind: the suspension never happened on the canonical chain. Mine past the old height
     // so the cache sees a different block at the height it remembers.
     await rpc('evm_revert', [snapshot])
+    // Let a poll see the shorter chain first: anvil may keep answering the old block at a
+    // height after evm_revert + anvil_mine, so the lower head is the signal that is reliable here.
+    await sleep(300)
     await rpc('anvil_mine', ['0x3'])
     await until(async () => (await cache.get(id))?.status === 'active', 'reorg undone')
   })
