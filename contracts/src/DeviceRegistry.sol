@@ -85,7 +85,7 @@ contract DeviceRegistry is AccessControl {
         bytes32 auxKeyHash
     );
     event DeviceProvisioned(bytes32 indexed id, address indexed owner, address indexed by);
-    event DeviceActivated(bytes32 indexed id, address indexed by);
+    event DeviceActivated(bytes32 indexed id, address indexed by, bytes32 reason);
     event DeviceSuspended(bytes32 indexed id, address indexed by, bytes32 reason);
     event DeviceDecommissioned(bytes32 indexed id, address indexed by, bytes32 reason);
     event DeviceTransferred(bytes32 indexed id, address indexed from, address indexed to);
@@ -209,15 +209,13 @@ contract DeviceRegistry is AccessControl {
 
     /// @notice Provisioned → Active, or Suspended → Active. The owner or an admin.
     function activate(bytes32 id) external {
-        Device storage d = _existing(id);
-        if (msg.sender != d.owner && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
-            revert NotAuthorized(id, msg.sender);
-        }
-        if (d.status != Status.Provisioned && d.status != Status.Suspended) {
-            revert InvalidTransition(id, d.status, Status.Active);
-        }
-        _move(id, d, d.status, Status.Active);
-        emit DeviceActivated(id, msg.sender);
+        _activate(id, bytes32(0));
+    }
+
+    /// @notice `activate` with a reason kept in the event (e.g. why a device locked down by a
+    ///         guardian may run again), so the device's history says why it came back.
+    function activateWithReason(bytes32 id, bytes32 reason) external {
+        _activate(id, reason);
     }
 
     /// @notice Active → Suspended. The owner, a guardian or an admin.
@@ -305,6 +303,18 @@ contract DeviceRegistry is AccessControl {
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _activate(bytes32 id, bytes32 reason) private {
+        Device storage d = _existing(id);
+        if (msg.sender != d.owner && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert NotAuthorized(id, msg.sender);
+        }
+        if (d.status != Status.Provisioned && d.status != Status.Suspended) {
+            revert InvalidTransition(id, d.status, Status.Active);
+        }
+        _move(id, d, d.status, Status.Active);
+        emit DeviceActivated(id, msg.sender, reason);
+    }
 
     function _existing(bytes32 id) private view returns (Device storage d) {
         d = _devices[id];

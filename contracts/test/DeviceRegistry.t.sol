@@ -500,17 +500,34 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
     function test_activate_byTheOwnerEmitsDeviceActivated() public {
         bytes32 id = deviceIn(PROVISIONED, DEVICE_PK);
         vm.expectEmit(true, true, true, true, address(registry));
-        emit DeviceRegistry.DeviceActivated(id, owner);
+        emit DeviceRegistry.DeviceActivated(id, owner, bytes32(0));
         vm.prank(owner);
         registry.activate(id);
         assertEq(uint256(registry.statusOf(id)), uint256(ACTIVE), "status");
         assertCounts([uint256(0), 0, 0, 1, 0, 0]);
     }
 
+    function test_activateWithReason_keepsTheReasonInTheEvent() public {
+        bytes32 id = deviceIn(SUSPENDED, DEVICE_PK);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit DeviceRegistry.DeviceActivated(id, owner, bytes32("lockdown reviewed"));
+        vm.prank(owner);
+        registry.activateWithReason(id, bytes32("lockdown reviewed"));
+        assertEq(uint256(registry.statusOf(id)), uint256(ACTIVE), "status");
+    }
+
+    function test_activateWithReason_revertsForAGuardian() public {
+        bytes32 id = deviceIn(SUSPENDED, DEVICE_PK);
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(DeviceRegistry.NotAuthorized.selector, id, guardian));
+        registry.activateWithReason(id, bytes32("guardian"));
+        assertEq(uint256(registry.statusOf(id)), uint256(SUSPENDED), "status");
+    }
+
     function test_activate_byTheAdminFromProvisioned() public {
         bytes32 id = deviceIn(PROVISIONED, DEVICE_PK);
         vm.expectEmit(true, true, true, true, address(registry));
-        emit DeviceRegistry.DeviceActivated(id, admin);
+        emit DeviceRegistry.DeviceActivated(id, admin, bytes32(0));
         vm.prank(admin);
         registry.activate(id);
         assertEq(uint256(registry.statusOf(id)), uint256(ACTIVE), "status");
@@ -521,7 +538,7 @@ contract DeviceRegistryTest is DeviceRegistryFixture {
         for (uint256 i = 0; i < callers.length; i++) {
             bytes32 id = deviceIn(SUSPENDED, DEVICE_PK + i);
             vm.expectEmit(true, true, true, true, address(registry));
-            emit DeviceRegistry.DeviceActivated(id, callers[i]);
+            emit DeviceRegistry.DeviceActivated(id, callers[i], bytes32(0));
             vm.prank(callers[i]);
             registry.activate(id);
             assertEq(uint256(registry.statusOf(id)), uint256(ACTIVE), "status");

@@ -195,7 +195,12 @@ Error codes are listed in docs/errors.md.`,
   device
     .command('activate <id>')
     .description('Provisioned or Suspended → Active (owner or admin)')
-    .action(run((ctx, id: string) => transitionCommand(ctx, 'activate', id, {})))
+    .option('--reason <text>', 'why, up to 31 ASCII characters (recorded on chain)')
+    .action(
+      run((ctx, id: string, opts: { reason?: string }) =>
+        transitionCommand(ctx, 'activate', id, opts),
+      ),
+    )
   device
     .command('suspend <id>')
     .description('Active → Suspended (owner, guardian or admin)')

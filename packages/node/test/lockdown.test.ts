@@ -72,7 +72,11 @@ describe('lockdown', () => {
       assert.equal(suspended?.details.reason, 'anomaly:rate_spike')
       assert.equal(suspended?.sender.toLowerCase(), getAnvilAccount(8).address.toLowerCase())
 
-      await admin.activate(device.deviceId) // the owner (account 0) reactivates it
+      // The owner (account 0) reactivates it, saying why: the history keeps both reasons.
+      await admin.activate(device.deviceId, 'lockdown reviewed')
+      const reactivated = (await admin.getHistory(device.deviceId)).at(-1)
+      assert.equal(reactivated?.event, 'DeviceActivated')
+      assert.equal(reactivated?.details.reason, 'lockdown reviewed')
       const released = lockdown.noteActive(device.deviceId)
       assert.equal(released?.state, 'released')
       assert.equal(lockdown.isLocked(device.deviceId), false)

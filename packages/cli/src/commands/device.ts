@@ -105,7 +105,7 @@ export async function transitionCommand(
   const registry = await ctx.registry({ needsAccount: true })
   const tx =
     action === 'activate'
-      ? await registry.activate(id)
+      ? await registry.activate(id, o.reason ?? '')
       : action === 'suspend'
         ? await registry.suspend(id, o.reason ?? '')
         : await registry.decommission(id, o.reason ?? '')

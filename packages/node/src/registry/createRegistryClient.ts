@@ -213,9 +213,15 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
     provision: (id: Hex, owner: Address) =>
       sendContractTx(conn, { ...contract, functionName: 'provision', args: [id, owner] }),
 
-    /** Provisioned/Suspended → Active. The owner or an admin. */
-    activate: (id: Hex) =>
-      sendContractTx(conn, { ...contract, functionName: 'activate', args: [id] }),
+    /** Provisioned/Suspended → Active. The owner or an admin; a reason is kept in the event. */
+    activate: (id: Hex, reason = '') =>
+      reason === ''
+        ? sendContractTx(conn, { ...contract, functionName: 'activate', args: [id] })
+        : sendContractTx(conn, {
+            ...contract,
+            functionName: 'activateWithReason',
+            args: [id, shortStringToBytes32('reason', reason)],
+          }),
 
     /** Active → Suspended. The owner, a guardian or an admin. */
     suspend: (id: Hex, reason = '') =>
