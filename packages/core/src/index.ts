@@ -1,4 +1,47 @@
 // Public entry of @veriot/core: encodings, hashes, signature suites and error codes (no I/O).
+
+export {
+  type AssuranceLevel,
+  ATTESTATION_EVIDENCE_MAX_JSON_BYTES,
+  ATTESTATION_NONCE_MAX_BYTES,
+  ATTESTATION_NONCE_MIN_BYTES,
+  type AttestationEvidence,
+  type AttestationEvidenceJson,
+  type AttestationKeyCertification,
+  attestationEvidenceToJson,
+  parseAttestationEvidence,
+  type SoftwareAttestationEvidence,
+  type TpmAttestationEvidence,
+} from './attestation/AttestationEvidence.ts'
+export { assertAttestationFresh } from './attestation/assertAttestationFresh.ts'
+export {
+  type AttestationChallenges,
+  type AttestationChallengesOptions,
+  createAttestationChallenges,
+} from './attestation/createAttestationChallenges.ts'
+export {
+  type PcrSelection,
+  parseTpmsAttest,
+  type TpmClockInfo,
+  type TpmsAttest,
+} from './attestation/parseTpmsAttest.ts'
+export {
+  parseTpmtPublic,
+  type TpmEccPublic,
+  TpmObjectAttribute,
+} from './attestation/parseTpmtPublic.ts'
+export { PCR_RESET_VALUE, pcrExtend } from './attestation/pcrExtend.ts'
+export {
+  SOFTWARE_ATTESTATION_DOMAIN,
+  softwareAttestationBytes,
+} from './attestation/softwareAttestationBytes.ts'
+export { tpmtSignatureToCompact } from './attestation/tpmtSignatureToCompact.ts'
+export {
+  type AttestationResult,
+  FIRMWARE_MEASUREMENT_PCR,
+  type VerifyAttestationOptions,
+  verifyAttestation,
+} from './attestation/verifyAttestation.ts'
 export { type ErrorCode, ErrorCodes, ExitCode } from './errors/codes.ts'
 export { type ErrorContext, isVeriotError, VeriotError } from './errors/VeriotError.ts'
 export { isMerkleInclusionValid } from './merkle/isMerkleInclusionValid.ts'

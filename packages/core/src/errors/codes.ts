@@ -60,6 +60,7 @@ export const ErrorCodes = {
   OWNER_INVALID: ExitCode.rejected,
   CAPABILITY_INVALID: ExitCode.rejected,
   ROLE_MISSING: ExitCode.rejected,
+  MODEL_PAUSE_UNCHANGED: ExitCode.rejected,
   P256_VERIFIER_UNAVAILABLE: ExitCode.config,
   // telemetry messages and ingest (gateway rejections are counted by these codes)
   TELEMETRY_MALFORMED: ExitCode.rejected,
@@ -67,6 +68,8 @@ export const ErrorCodes = {
   TELEMETRY_TOO_LARGE: ExitCode.rejected,
   TELEMETRY_VALUE_INVALID: ExitCode.rejected,
   DEVICE_NOT_ACTIVE: ExitCode.rejected,
+  MODEL_PAUSED: ExitCode.rejected,
+  DEVICE_LOCKED_DOWN: ExitCode.rejected,
   CAPABILITY_MISSING: ExitCode.rejected,
   SUITE_MISMATCH: ExitCode.rejected,
   AUX_KEY_MISMATCH: ExitCode.rejected,
@@ -86,6 +89,9 @@ export const ErrorCodes = {
   READ_MISMATCH: ExitCode.rejected,
   HEADER_INVALID: ExitCode.rejected,
   ATTESTATION_QUORUM_MISSING: ExitCode.rejected,
+  ATTESTATION_SIGNER_DUPLICATE: ExitCode.rejected,
+  ATTESTATION_BLS_KEY_MISSING: ExitCode.rejected,
+  ATTESTATION_AGGREGATE_INVALID: ExitCode.rejected,
   READ_STALE: ExitCode.rejected,
   STATE_PROOF_INVALID: ExitCode.rejected,
   READ_CONTRACT_MISSING: ExitCode.notFound,
@@ -95,6 +101,15 @@ export const ErrorCodes = {
   BLOCK_UNKNOWN: ExitCode.notFound,
   BLOCK_NOT_FINAL: ExitCode.rejected,
   AUTHORITY_UNREACHABLE: ExitCode.unreachable,
+  // remote attestation (docs/attestation.md) and TPM keys
+  ATTESTATION_MALFORMED: ExitCode.rejected,
+  ATTESTATION_NONCE_MISMATCH: ExitCode.rejected,
+  ATTESTATION_REPLAYED: ExitCode.rejected,
+  ATTESTATION_PCR_MISMATCH: ExitCode.rejected,
+  ATTESTATION_SIGNATURE_INVALID: ExitCode.rejected,
+  ATTESTATION_KEY_UNKNOWN: ExitCode.rejected,
+  ATTESTATION_EXPIRED: ExitCode.rejected,
+  TPM_OPERATION_FAILED: ExitCode.key,
   // generic
   INTERNAL: ExitCode.internal,
 } as const satisfies Record<string, ExitCode>

@@ -6,13 +6,15 @@ import type { KeySecrets } from './KeySecrets.ts'
 import { parseKeyRef } from './parseKeyRef.ts'
 import { openPkcs11Key } from './pkcs11/openPkcs11Key.ts'
 import { openSoftwareKeyFile } from './software/openSoftwareKeyFile.ts'
+import { openTpmKey } from './tpm/openTpmKey.ts'
 
 /**
- * Opens an existing device key. `file:<path>` is unlocked with `secrets.passphrase`;
+ * Opens an existing device key. `file:<path>` is unlocked with `secrets.passphrase`; `tpm:<path>`
+ * needs no secret (TPM from TPM2TOOLS_TCTI);
  * `pkcs11:token=…;object=…` with `secrets.pin`, or else the URI's `pin-value`.
  *
  * @throws KEY_URI_INVALID, KEY_PASSPHRASE_MISSING, and those of openSoftwareKeyFile or
- *   openPkcs11Key
+ *   openPkcs11Key or openTpmKey
  * @example
  * const key = await openDeviceKey('pkcs11:token=veriot;object=gateway-1', {
  *   pin: process.env.VERIOT_PKCS11_PIN,
@@ -26,6 +28,8 @@ export async function openDeviceKey(ref: string, secrets: KeySecrets = {}): Prom
     assertKeySecret(secrets.passphrase, 'passphrase')
     return openSoftwareKeyFile(parsed.path, secrets.passphrase)
   }
+  // The TPM keys have no authorization value; the TPM is named by TPM2TOOLS_TCTI.
+  if (parsed.kind === 'tpm') return openTpmKey({ path: parsed.path })
   const pin = secrets.pin ?? parsed.pinValue
   assertKeySecret(pin, 'pin')
   return openPkcs11Key({

@@ -11,6 +11,7 @@ export const DEFAULT_PKCS11_MODULE_PATH = '/usr/lib/softhsm/libsofthsm2.so'
 /** A parsed key reference. `pinValue` is set only when the URI carried `pin-value`. */
 export type KeyRef =
   | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'tpm'; readonly path: string }
   | {
       readonly kind: 'pkcs11'
       readonly modulePath: string
@@ -34,6 +35,7 @@ const queryAttributes = ['module-path', 'pin-value'] as const
  *
  * - `file:<path>`: the rest is a file-system path, taken literally (no percent-decoding);
  *   `file://…` is read as an RFC 8089 file URL instead.
+ * - `tpm:<path>`: a TPM key file (createTpmKeyStore), path taken literally.
  * - `pkcs11:token=<label>;object=<label>[;type=private][?module-path=<path>[&pin-value=<pin>]]`:
  *   RFC 7512, values percent-decoded as UTF-8. Other RFC 7512 attributes are rejected rather than
  *   ignored, since RFC 7512 §3.3 says a URI with an attribute the consumer does not support must
@@ -51,9 +53,10 @@ export function parseKeyRef(ref: string): KeyRef {
   const scheme = colon === -1 ? '' : ref.slice(0, colon).toLowerCase()
   if (scheme === 'file') return parseFileRef(ref, ref.slice(colon + 1))
   if (scheme === 'pkcs11') return parsePkcs11Uri(ref.slice(colon + 1))
+  if (scheme === 'tpm') return parseTpmRef(ref.slice(colon + 1))
   throw invalid(
     'ref',
-    '"file:<path>" or "pkcs11:<attributes>"',
+    '"file:<path>", "pkcs11:<attributes>" or "tpm:<path>"',
     colon === -1 ? 'no scheme' : `scheme "${scheme.slice(0, 16)}"`,
   )
 }
@@ -74,6 +77,14 @@ function parseFileRef(ref: string, rest: string): KeyRef {
   }
   if (rest.length === 0) throw invalid('file path', 'a non-empty path', 'nothing')
   return Object.freeze({ kind: 'file', path: rest })
+}
+
+// `tpm:<path>`: the TPM key file, taken literally like `file:<path>`; the TPM is named by
+// TPM2TOOLS_TCTI, not by the reference.
+function parseTpmRef(rest: string): KeyRef {
+  if (rest.includes('\0')) throw invalid('tpm key path', 'no NUL byte', 'a NUL byte')
+  if (rest.length === 0) throw invalid('tpm key path', 'a non-empty path', 'nothing')
+  return Object.freeze({ kind: 'tpm', path: rest })
 }
 
 function parsePkcs11Uri(body: string): KeyRef {

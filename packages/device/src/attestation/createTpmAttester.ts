@@ -1,0 +1,57 @@
+// The TPM attester: answers a verifier's nonce with a quote of the PCR carrying the firmware
+// measurement, signed by the attestation key the identity key certified.
+
+import {
+  deviceIdFromPublicKey,
+  FIRMWARE_MEASUREMENT_PCR,
+  type TpmAttestationEvidence,
+} from '@veriot/core'
+import type { TpmKeyStore } from '../keys/tpm/TpmKeyStore.ts'
+import type { Attester } from './Attester.ts'
+import { assertNonce } from './assertNonce.ts'
+
+export type TpmAttesterOptions = {
+  /** The device's TPM key store (createTpmKeyStore / openTpmKeyStore). */
+  readonly store: TpmKeyStore
+  /** sha256 PCRs to quote; default [FIRMWARE_MEASUREMENT_PCR] (16). */
+  readonly pcrs?: readonly number[]
+}
+
+/**
+ * Creates an attester whose evidence is a TPM2_Quote (sha256 bank, `pcrs`) with the verifier's
+ * nonce as qualifying data, with the PCR values, the attestation key and its certification by
+ * the identity key. Assurance level 'tpm'.
+ *
+ * @example
+ * const attester = createTpmAttester({ store })
+ * const evidence = await attester.attest(nonce)
+ * await fetch(url, { method: 'POST', body: JSON.stringify(attestationEvidenceToJson(evidence)) })
+ */
+export function createTpmAttester(options: TpmAttesterOptions): Attester {
+  const { store } = options
+  const pcrs = [...(options.pcrs ?? [FIRMWARE_MEASUREMENT_PCR])]
+  const deviceId = deviceIdFromPublicKey(store.identityKey.publicKey)
+  return Object.freeze({
+    level: 'tpm' as const,
+    async attest(nonce: Uint8Array): Promise<TpmAttestationEvidence> {
+      assertNonce(nonce)
+      const quote = await store.quote(nonce, pcrs)
+      const certification = store.attestationKeyCertification
+      return Object.freeze({
+        kind: 'tpm',
+        version: 1,
+        deviceId,
+        nonce: nonce.slice(),
+        attestationPublicKey: store.attestationPublicKey,
+        attestationKeyCertification: Object.freeze({
+          public: certification.public.slice(),
+          certifyInfo: certification.certifyInfo.slice(),
+          signature: certification.signature.slice(),
+        }),
+        quoted: quote.quoted,
+        signature: quote.signature,
+        pcrValues: quote.pcrValues,
+      })
+    },
+  })
+}
