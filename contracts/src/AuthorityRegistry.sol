@@ -18,6 +18,10 @@ import {Bls12381} from "./Bls12381.sol";
 ///         holding a node's signature over a hash that is not the canonical hash of that
 ///         block takes part of the node's deposit (commit, then reveal a block later).
 ///
+///         A node with a BLS12-381 key also signs the same digest with BLS
+///         (Bls12381.SIG_DST), so k nodes' attestations can travel as one aggregate signature;
+///         an aggregate over a wrong hash convicts every node in it (`revealAggregateConviction`).
+///
 ///         Lifecycle: None → Active → Exiting → Withdrawn, and Active or Exiting → Convicted.
 ///         Withdrawn and Convicted are terminal; a signer key registers at most once.
 ///
@@ -69,6 +73,11 @@ contract AuthorityRegistry is AccessControl, ReentrancyGuard {
     uint256 public constant MAX_URL_LENGTH = 256;
     uint64 public constant MAX_EXIT_LOCK = 3650 days;
     uint16 public constant BPS = 10_000;
+    /// @notice Most signers one aggregate conviction may name (bounds its gas).
+    uint256 public constant MAX_AGGREGATE_SIGNERS = 64;
+    /// @notice Domain tag of aggregate conviction commitments (6-word per-signer commitments
+    ///         and 7-word aggregate ones can never be confused anyway; the tag says so).
+    bytes32 public constant AGGREGATE_CONVICTION_DOMAIN = "VERIOT/aggregate-conviction/v1";
 
     // ---------------------------------------------------------------- storage
     // The order fixes the slots that devices prove (see above): append new variables only.
@@ -150,6 +159,11 @@ contract AuthorityRegistry is AccessControl, ReentrancyGuard {
     error CommitmentTooRecent(bytes32 commitment, uint256 committedAt);
     error CommitmentExpired(bytes32 commitment, uint256 committedAt);
     error InvalidAttestationSignature(address signer);
+    error InvalidSignerCount(uint256 count);
+    error DuplicateSigner(address signer);
+    error SignerWithoutBlsKey(address signer);
+    error InvalidAggregateSignature();
+    error NothingToSlash();
     error CanonicalHashUnknown(uint256 blockNumber);
     error NotALie(uint256 blockNumber, bytes32 signedHash);
     error NoHeaders();
@@ -219,6 +233,31 @@ contract AuthorityRegistry is AccessControl, ReentrancyGuard {
         bytes32 salt
     ) public pure returns (bytes32) {
         return keccak256(abi.encode(committer, signer, blockNumber, signedHash, keccak256(signature), salt));
+    }
+
+    /// @notice What `committer` commits to before revealing an aggregate conviction: the
+    ///         signer list in the order it will be revealed (keccak256 of the addresses, each
+    ///         as a 32-byte word, as abi.encodePacked writes array elements), and keccak256 of
+    ///         the signature.
+    function aggregateConvictionCommitment(
+        address committer,
+        address[] calldata signers,
+        uint256 blockNumber,
+        bytes32 signedHash,
+        bytes calldata aggregateSignature,
+        bytes32 salt
+    ) public pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                AGGREGATE_CONVICTION_DOMAIN,
+                committer,
+                keccak256(abi.encodePacked(signers)),
+                blockNumber,
+                signedHash,
+                keccak256(aggregateSignature),
+                salt
+            )
+        );
     }
 
     // ---------------------------------------------------------------- registration
@@ -335,7 +374,70 @@ contract AuthorityRegistry is AccessControl, ReentrancyGuard {
         if (recovered != signer) revert InvalidAttestationSignature(signer);
         bytes32 canonical = canonicalHash(blockNumber);
         if (canonical == signedHash) revert NotALie(blockNumber, signedHash);
-        _slash(signer, blockNumber, signedHash, canonical);
+        uint256 reward = _slash(signer, blockNumber, signedHash, canonical);
+        if (reward != 0) _pay(msg.sender, reward);
+    }
+
+    /// @notice Convicts every slashable signer of `signers` of signing `signedHash` as the hash
+    ///         of block `blockNumber` with one BLS aggregate signature, when the canonical hash
+    ///         differs. `aggregateSignature` (192 bytes, uncompressed G2) must verify over the
+    ///         32-byte `attestationDigest(blockNumber, signedHash)` with Bls12381.SIG_DST under
+    ///         the sum of the signers' registered BLS keys (G1ADD, then one pairing check).
+    ///         Rogue keys cannot fake someone's part: every key came with a proof of possession.
+    ///
+    ///         msg.sender must have committed to `aggregateConvictionCommitment` of exactly
+    ///         these arguments 1 to COMMITMENT_WINDOW blocks earlier. 1 to
+    ///         MAX_AGGREGATE_SIGNERS distinct signers, each with a BLS key. Signers that are no
+    ///         longer slashable (Withdrawn, or already Convicted) still count for the signature
+    ///         but are skipped, so a liar cannot hide behind a convicted co-signer; at least one
+    ///         must be slashable. Each slashed node goes as in `revealConviction` (Convicted for
+    ///         ever, the same reward and treasury split); the rewards are paid in one transfer.
+    function revealAggregateConviction(
+        address[] calldata signers,
+        uint256 blockNumber,
+        bytes32 signedHash,
+        bytes calldata aggregateSignature,
+        bytes32 salt
+    ) external nonReentrant {
+        _consumeCommitment(
+            aggregateConvictionCommitment(msg.sender, signers, blockNumber, signedHash, aggregateSignature, salt)
+        );
+        if (signers.length == 0 || signers.length > MAX_AGGREGATE_SIGNERS) revert InvalidSignerCount(signers.length);
+        bytes memory aggregateKey;
+        bool anySlashable;
+        for (uint256 i = 0; i < signers.length; i++) {
+            address signer = signers[i];
+            for (uint256 j = 0; j < i; j++) {
+                if (signers[j] == signer) revert DuplicateSigner(signer);
+            }
+            Node storage node = nodes[signer];
+            // A stored key was checked (length, flags, on the curve, in the subgroup) at
+            // registration, so G1ADD below can only fail on a chain without EIP-2537.
+            (bool ok, bytes memory key) = Bls12381.g1FromUncompressed(node.blsPublicKey);
+            if (!ok) revert SignerWithoutBlsKey(signer);
+            if (i == 0) {
+                aggregateKey = key;
+            } else {
+                (ok, aggregateKey) = Bls12381.g1Add(aggregateKey, key);
+                if (!ok) revert InvalidAggregateSignature();
+            }
+            if (node.status == Status.Active || node.status == Status.Exiting) anySlashable = true;
+        }
+        if (!anySlashable) revert NothingToSlash();
+        bytes memory message = abi.encodePacked(attestationDigest(blockNumber, signedHash));
+        if (!Bls12381.verify(aggregateKey, aggregateSignature, message, Bls12381.SIG_DST)) {
+            revert InvalidAggregateSignature();
+        }
+        bytes32 canonical = canonicalHash(blockNumber);
+        if (canonical == signedHash) revert NotALie(blockNumber, signedHash);
+        uint256 reward;
+        for (uint256 i = 0; i < signers.length; i++) {
+            Status status = nodes[signers[i]].status;
+            if (status == Status.Active || status == Status.Exiting) {
+                reward += _slash(signers[i], blockNumber, signedHash, canonical);
+            }
+        }
+        if (reward != 0) _pay(msg.sender, reward);
     }
 
     /// @notice Pays everything owed to the treasury (BURN_ADDRESS while none is set). Anyone
@@ -450,18 +552,21 @@ contract AuthorityRegistry is AccessControl, ReentrancyGuard {
         delete commitments[commitment];
     }
 
-    /// @dev Effects first, then the prover's payout (checks-effects-interactions).
-    function _slash(address signer, uint256 blockNumber, bytes32 signedHash, bytes32 canonical) private {
+    /// @dev Effects only; the caller pays the returned reward afterwards
+    ///      (checks-effects-interactions).
+    function _slash(address signer, uint256 blockNumber, bytes32 signedHash, bytes32 canonical)
+        private
+        returns (uint256 reward)
+    {
         Node storage node = nodes[signer];
         uint256 deposit = node.deposit;
-        uint256 reward = deposit * proverRewardBps / BPS;
+        reward = deposit * proverRewardBps / BPS;
         uint256 toTreasury = deposit - reward;
         if (node.status == Status.Active) _removeActive(signer);
         node.deposit = 0;
         node.status = Status.Convicted;
         treasuryOwed += toTreasury;
         emit NodeConvicted(signer, msg.sender, blockNumber, signedHash, canonical, reward, toTreasury);
-        if (reward != 0) _pay(msg.sender, reward);
     }
 
     function _knownHash(uint256 blockNumber) private view returns (bytes32 hash) {

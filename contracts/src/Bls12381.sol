@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-// BLS12-381 proofs of possession checked through the EIP-2537 precompiles (Prague): hash to
-// G2 as in RFC 9380 (suite BLS12381G2_XMD:SHA-256_SSWU_RO_), then one pairing check.
+// BLS12-381 signatures (minimal-pubkey-size: G1 keys, G2 signatures) checked through the
+// EIP-2537 precompiles (Prague): hash to G2 as in RFC 9380 (suite
+// BLS12381G2_XMD:SHA-256_SSWU_RO_), keys summed with G1ADD, then one pairing check. Used for
+// proofs of possession and for aggregate attestations (one signature by many keys over one
+// message; safe against rogue keys because every key came with a proof of possession).
 
 /// @title Bls12381
 /// @notice Keys and proofs use the uncompressed ZCash serialization that BLS libraries
@@ -25,6 +28,9 @@ library Bls12381 {
     /// @notice Domain separation tag of proofs of possession in the IETF BLS signature draft
     ///         (draft-irtf-cfrg-bls-signature-05 §4.2.3, minimal-pubkey-size, PoP scheme).
     bytes internal constant POP_DST = "BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
+    /// @notice Domain separation tag of signatures in the same draft's proof-of-possession
+    ///         scheme (§4.2.3): what authority nodes sign attestation digests with.
+    bytes internal constant SIG_DST = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_";
 
     /// @dev The base field prime p, split into its top 16 bytes and its low 32 bytes.
     bytes16 internal constant P_HI = 0x1a0111ea397fe69a4b1ba7b6434bacd7;
@@ -63,23 +69,48 @@ library Bls12381 {
         view
         returns (bool)
     {
-        if (publicKey.length != PUBLIC_KEY_LENGTH || proof.length != SIGNATURE_LENGTH) return false;
-        if (uint8(publicKey[0]) & 0xe0 != 0 || uint8(proof[0]) & 0xe0 != 0) return false;
+        (bool ok, bytes memory key) = g1FromUncompressed(publicKey);
+        return ok && verify(key, proof, message, POP_DST);
+    }
 
+    /// @notice A 96-byte uncompressed G1 key (x ‖ y) in the precompiles' 128-byte layout.
+    ///         Not ok for another length, any flag bit set, or the point at infinity (all
+    ///         zeros, which with infinity as the signature satisfies the pairing equation for
+    ///         any message). Whether the point is on the curve is left to the precompiles.
+    function g1FromUncompressed(bytes memory publicKey) internal pure returns (bool ok, bytes memory point) {
+        if (publicKey.length != PUBLIC_KEY_LENGTH || uint8(publicKey[0]) & 0xe0 != 0) return (false, "");
         (uint256 xHi, uint256 xLo) = _fp48(publicKey, 0);
         (uint256 yHi, uint256 yLo) = _fp48(publicKey, 48);
-        // All zeros is the point at infinity in the precompiles' encoding; with it as the key
-        // and infinity as the proof, the pairing equation holds for any message.
-        if ((xHi | xLo | yHi | yLo) == 0) return false;
+        if ((xHi | xLo | yHi | yLo) == 0) return (false, "");
+        return (true, abi.encodePacked(xHi, xLo, yHi, yLo));
+    }
 
-        (bool ok, bytes memory hashed) = hashToG2(message, POP_DST);
+    /// @notice The sum of two G1 points in the precompiles' layout (G1ADD). Not ok when the
+    ///         precompile refuses a point (not on the curve) or answers with another length.
+    function g1Add(bytes memory a, bytes memory b) internal view returns (bool ok, bytes memory sum) {
+        (ok, sum) = G1ADD.staticcall(abi.encodePacked(a, b));
+        ok = ok && sum.length == 128;
+    }
+
+    /// @notice True when `signature` (192 bytes, uncompressed G2) is a BLS signature over
+    ///         `message` with tag `dst` by the key `publicKey`, given as a G1 point in the
+    ///         precompiles' 128-byte layout (one key, or the sum of many for an aggregate over
+    ///         one message): e(pk, H(message)) == e(G1, signature), one pairing check. The
+    ///         key at infinity (all zeros) is refused; so is a signature with a flag bit set.
+    function verify(bytes memory publicKey, bytes memory signature, bytes memory message, bytes memory dst)
+        internal
+        view
+        returns (bool)
+    {
+        if (publicKey.length != 128 || signature.length != SIGNATURE_LENGTH) return false;
+        if (uint8(signature[0]) & 0xe0 != 0 || _isZero(publicKey)) return false;
+        (bool ok, bytes memory hashed) = hashToG2(message, dst);
         if (!ok) return false;
-
         bytes memory input = abi.encodePacked(
-            abi.encodePacked(xHi, xLo, yHi, yLo),
+            publicKey,
             hashed,
             abi.encodePacked(G1_X_HI, G1_X_LO, G1_NEG_Y_HI, G1_NEG_Y_LO),
-            g2FromUncompressed(proof)
+            g2FromUncompressed(signature)
         );
         bytes memory out;
         (ok, out) = PAIRING_CHECK.staticcall(input);
@@ -150,6 +181,13 @@ library Bls12381 {
         if (!ok || out.length != 48) return (false, 0, 0);
         (hi, lo) = _fp48(out, 0);
         return (true, hi, lo);
+    }
+
+    function _isZero(bytes memory b) private pure returns (bool) {
+        for (uint256 i = 0; i < b.length; i++) {
+            if (b[i] != 0) return false;
+        }
+        return true;
     }
 
     /// @dev The 48-byte big-endian number at b[offset..offset+48) as (top 16 bytes, low 32

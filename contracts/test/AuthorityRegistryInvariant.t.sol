@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.30;
 
-// Invariant tests of AuthorityRegistry: a handler registers, tops up, exits, withdraws,
-// convicts (of lies and of the truth) and pays the treasury as random actors while time and
-// blocks pass; the money, the active set and the statuses stay consistent after every call.
+// Invariant tests of AuthorityRegistry: a handler registers (every node with a BLS key), tops
+// up, exits, withdraws, convicts (of lies and of the truth, one signer at a time or several by
+// one BLS aggregate) and pays the treasury as random actors while time and blocks pass; the
+// money, the active set and the statuses stay consistent after every call.
 
 import {AuthorityRegistry} from "../src/AuthorityRegistry.sol";
 import {AuthorityRegistryFixture} from "./utils/AuthorityRegistryFixture.sol";
+import {BlsTestKeys} from "./utils/BlsTestKeys.sol";
 import {VM, Vm} from "./utils/Vm.sol";
 
 /// @notice Calls the registry as random actors. A call the registry rejects reverts the whole
@@ -55,11 +57,14 @@ contract AuthorityRegistryHandler {
         address by = owners[ownerSeed % owners.length];
         // Now and then one wei short of the minimum, which the registry must refuse.
         uint256 amount = amountSeed % 8 == 0 ? MIN_DEPOSIT - 1 : MIN_DEPOSIT + amountSeed % 50 ether;
-        bytes32 digest = registry.registrationDigest(by, "https://node.example", "");
+        uint256 blsSk = BlsTestKeys.secretKey(pk);
+        bytes memory blsKey = BlsTestKeys.publicKey(blsSk);
+        bytes memory pop = BlsTestKeys.proofOfPossession(blsSk, blsKey, signer);
+        bytes32 digest = registry.registrationDigest(by, "https://node.example", blsKey);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, digest);
         vm.deal(by, by.balance + amount);
         vm.prank(by);
-        registry.register{value: amount}(signer, "https://node.example", "", "", abi.encodePacked(r, s, v));
+        registry.register{value: amount}(signer, "https://node.example", blsKey, pop, abi.encodePacked(r, s, v));
         if (registrations[signer] == 0) signers.push(signer);
         registrations[signer] += 1;
         keyOf[signer] = pk;
@@ -127,6 +132,43 @@ contract AuthorityRegistryHandler {
         vm.prank(prover);
         registry.revealConviction(signer, blockNumber, signedHash, signature, salt);
         convictions[signer] += 1;
+        totalRewarded += prover.balance - before;
+    }
+
+    /// @dev 1 to 3 distinct registered signers (in any status) sign one BLS aggregate; one
+    ///      time in four over the canonical hash, which must never convict. Only those still
+    ///      slashable are convicted.
+    function convictAggregate(uint256 seed, uint256 proverSeed, uint256 ageSeed, uint256 truthSeed) external {
+        seed = spread(seed);
+        uint256 n = signers.length;
+        uint256 count = 1 + seed % 3;
+        if (count > n) count = n;
+        address[] memory chosen = new address[](count);
+        uint256[] memory sks = new uint256[](count);
+        bool[] memory slashable = new bool[](count);
+        for (uint256 i = 0; i < count; i++) {
+            chosen[i] = signers[((seed >> 8) + i) % n];
+            sks[i] = BlsTestKeys.secretKey(keyOf[chosen[i]]);
+            AuthorityRegistry.Status status = registry.statusOf(chosen[i]);
+            slashable[i] = status == AuthorityRegistry.Status.Active || status == AuthorityRegistry.Status.Exiting;
+        }
+        uint256 blockNumber = block.number - 1 - ageSeed % 200;
+        bytes32 canonical = registry.canonicalHash(blockNumber);
+        bytes32 signedHash = truthSeed % 4 == 0 ? canonical : keccak256(abi.encode(canonical, truthSeed));
+        bytes memory signature = BlsTestKeys.aggregateSign(sks, registry.attestationDigest(blockNumber, signedHash));
+        address prover = provers[proverSeed % provers.length];
+        bytes32 salt = keccak256(abi.encode(block.number, prover));
+        vm.prank(prover);
+        registry.commitConviction(
+            registry.aggregateConvictionCommitment(prover, chosen, blockNumber, signedHash, signature, salt)
+        );
+        vm.roll(block.number + 1);
+        uint256 before = prover.balance;
+        vm.prank(prover);
+        registry.revealAggregateConviction(chosen, blockNumber, signedHash, signature, salt);
+        for (uint256 i = 0; i < count; i++) {
+            if (slashable[i]) convictions[chosen[i]] += 1;
+        }
         totalRewarded += prover.balance - before;
     }
 

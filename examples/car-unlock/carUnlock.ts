@@ -205,7 +205,7 @@ export async function runCarUnlockScenario(options: {
       },
     })
     await mine(3)
-    client.setTrustedSigners(await readAuthoritySet(client, AuthorityRegistry.address))
+    client.setAuthoritySet(await readAuthoritySet(client, AuthorityRegistry.address))
 
     // The phone key and the owner's grant.
     const phone = createMemoryKey()

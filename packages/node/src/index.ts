@@ -2,6 +2,7 @@
 // Anvil-only helpers live in src/anvil/ (the package's ./anvil export), never here.
 
 export { type AnchorEvent, type Anchorer, createAnchorer } from './anchoring/createAnchorer.ts'
+export { accountToBlsSecretKey } from './authority/accountToBlsSecretKey.ts'
 export { type Attestation, type Attester, createAttester } from './authority/createAttester.ts'
 export {
   type AuthorityNode,
@@ -9,11 +10,13 @@ export {
   startAuthorityNode,
 } from './authority/createAuthorityNode.ts'
 export {
+  type AggregateSignedBlockHash,
   createWatchdog,
   type SignedBlockHash,
   type Verdict,
   type Watchdog,
 } from './authority/createWatchdog.ts'
+export { getBlsPublicKey } from './authority/getBlsPublicKey.ts'
 export { registerAuthority } from './authority/registerAuthority.ts'
 export { blockHeaderToRlp } from './chain/blockHeaderToRlp.ts'
 export { type ChainConnection, connectChain, redactUrl } from './chain/connectChain.ts'

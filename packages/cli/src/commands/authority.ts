@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs'
 import { authorityRegistryAbi } from '@veriot/contracts'
 import { VeriotError } from '@veriot/core'
 import {
+  type AggregateSignedBlockHash,
   type AuthorityNode,
+  accountToBlsSecretKey,
   type ChainConnection,
   connectChain,
   createWatchdog,
@@ -58,7 +60,15 @@ export async function startEmbeddedAuthorities(
     const account = getAnvilAccount(index)
     const conn = await connectChain({ rpcUrl, account })
     const watchdog = createWatchdog({ conn, authorityRegistry: registry })
-    const node = await startAuthorityNode({ conn, account, registry, finalityDepth, watchdog })
+    const blsSecretKey = await accountToBlsSecretKey(account)
+    const node = await startAuthorityNode({
+      conn,
+      account,
+      registry,
+      finalityDepth,
+      watchdog,
+      blsSecretKey,
+    })
     nodes.push(node)
     if (!(await isRegistered(conn, registry, account.address))) {
       await registerAuthority(conn, {
@@ -66,6 +76,7 @@ export async function startEmbeddedAuthorities(
         signer: account,
         url: node.url,
         deposit: parseEther('2'),
+        blsSecretKey,
       })
     }
   }
@@ -88,7 +99,10 @@ export async function authorityCommand(
   const account = conn.account as LocalAccount
   const registry = ctx.deployment().contracts.AuthorityRegistry.address
   const depth = parseIntegerOption('--finality-depth', o.finalityDepth ?? '2', 0, 10_000)
+  // Derived from the signer key (one key to keep); registered with a proof of possession.
+  const blsSecretKey = await accountToBlsSecretKey(account)
   const node = await startAuthorityNode({
+    blsSecretKey,
     conn,
     account,
     registry,
@@ -110,15 +124,19 @@ export async function authorityCommand(
       signer: account,
       url: node.url,
       deposit: parseEther(o.deposit ?? '1'),
+      blsSecretKey,
     })
   }
-  ctx.out.result({ status: 'ready', url: node.url, signer: node.signer }, () =>
-    formatFields([
-      ['status', 'ready (Ctrl-C stops it)'],
-      ['url', node.url],
-      ['signer', node.signer],
-      ['registry', registry],
-    ]),
+  ctx.out.result(
+    { status: 'ready', url: node.url, signer: node.signer, blsPublicKey: node.blsPublicKey },
+    () =>
+      formatFields([
+        ['status', 'ready (Ctrl-C stops it)'],
+        ['url', node.url],
+        ['signer', node.signer],
+        ['bls key', node.blsPublicKey ?? '-'],
+        ['registry', registry],
+      ]),
   )
   const stop = async () => {
     await node.stop()
@@ -144,23 +162,36 @@ export async function watchdogCommand(
   })
   const verdicts: Array<{ source: string; verdict: unknown }> = []
   if (o.evidence) {
-    let items: SignedBlockHash[]
+    let items: Array<SignedBlockHash | AggregateSignedBlockHash>
     try {
-      const raw = JSON.parse(readFileSync(o.evidence, 'utf8')) as Array<Record<string, string>>
-      items = (Array.isArray(raw) ? raw : [raw]).map((e) => ({
-        signer: e.signer as Hex,
-        blockNumber: BigInt(e.blockNumber as string),
-        blockHash: e.blockHash as Hex,
-        signature: e.signature as Hex,
-      }))
+      const raw = JSON.parse(readFileSync(o.evidence, 'utf8')) as Array<Record<string, unknown>>
+      items = (Array.isArray(raw) ? raw : [raw]).map((e) =>
+        Array.isArray(e.signers)
+          ? {
+              signers: e.signers as Hex[],
+              blockNumber: BigInt(e.blockNumber as string),
+              blockHash: e.blockHash as Hex,
+              aggregateSignature: e.aggregateSignature as Hex,
+            }
+          : {
+              signer: e.signer as Hex,
+              blockNumber: BigInt(e.blockNumber as string),
+              blockHash: e.blockHash as Hex,
+              signature: e.signature as Hex,
+            },
+      )
     } catch (cause) {
       throw new VeriotError(
         'INVALID_ARGUMENT',
-        `"--evidence" ${o.evidence} is not a JSON list of {signer, blockNumber, blockHash, signature}`,
+        `"--evidence" ${o.evidence} is not a JSON list of {signer, blockNumber, blockHash, signature} or {signers, blockNumber, blockHash, aggregateSignature}`,
         { cause },
       )
     }
-    for (const e of items) verdicts.push({ source: o.evidence, verdict: await watchdog.examine(e) })
+    for (const e of items) {
+      const verdict =
+        'signers' in e ? await watchdog.examineAggregate(e) : await watchdog.examine(e)
+      verdicts.push({ source: o.evidence, verdict })
+    }
   }
   for (const url of (o.sample ?? '')
     .split(',')

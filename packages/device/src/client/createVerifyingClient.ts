@@ -2,13 +2,16 @@
 // what verifyVerifiedRead proves (k distinct trusted signers, header, state proofs), drops a
 // failing node for a while, and hands signatures that came with a failed answer to the
 // watchdog as evidence (it checks them against its own chain and convicts provable lies).
+// Asked with `aggregate`, nodes answer with one BLS aggregate for all signers instead.
 // Fails closed: no verified answer from any node is an error, never a default.
 
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
 import type { Address, VerifiedRead } from '../verified/VerifiedRead.ts'
+import { verifyAggregateAttestation } from '../verified/verifyAggregateAttestation.ts'
 import { verifyAttestations } from '../verified/verifyAttestations.ts'
 import { verifyVerifiedRead } from '../verified/verifyVerifiedRead.ts'
+import type { AuthoritySet } from './readAuthoritySet.ts'
 
 /** A signature a node passed on with an answer that did not verify. */
 export type Evidence = {
@@ -21,6 +24,18 @@ export type Evidence = {
   readonly reason: string
 }
 
+/** A valid BLS aggregate by trusted signers that came with an answer that did not verify. */
+export type AggregateEvidence = {
+  readonly node: string
+  readonly signers: readonly Address[]
+  readonly blockNumber: bigint
+  readonly blockHash: Hex
+  /** 192 bytes, uncompressed G2 (what AuthorityRegistry.revealAggregateConviction takes). */
+  readonly aggregateSignature: Hex
+  /** Why the answer was refused (an error code). */
+  readonly reason: string
+}
+
 export type VerifyingClientOptions = {
   /** Authority node URLs, asked in this order (healthy ones first). */
   nodes: readonly string[]
@@ -29,6 +44,17 @@ export type VerifyingClientOptions = {
   registry: Address
   /** Trusted authority signers (the pinned bootstrap set, or one read with a proof). */
   trustedSigners: ReadonlySet<Address>
+  /**
+   * BLS keys of trusted signers (lowercase address → uncompressed G1 hex), read with proofs
+   * (readAuthoritySet). Needed with `aggregate`.
+   */
+  trustedBlsKeys?: ReadonlyMap<Address, Hex>
+  /**
+   * Ask nodes for one BLS aggregate signature instead of k secp256k1 signatures (smaller
+   * answers; one pairing check), once at least k trusted signers have BLS keys. Default
+   * false: the per-signer path.
+   */
+  aggregate?: boolean
   /** Distinct trusted signatures required; never fewer. Default 2. */
   k?: number
   /** How long a node that failed is skipped, ms. Default 30 000. */
@@ -38,6 +64,7 @@ export type VerifyingClientOptions = {
   now?: () => number
   fetch?: typeof globalThis.fetch
   onEvidence?: (evidence: Evidence) => void
+  onAggregateEvidence?: (evidence: AggregateEvidence) => void
 }
 
 export type VerifyingClient = {
@@ -49,8 +76,12 @@ export type VerifyingClient = {
   }): Promise<VerifiedRead>
   /** Replaces the trusted set (e.g. after reading the AuthorityRegistry with a proof). */
   setTrustedSigners(signers: ReadonlySet<Address>): void
+  /** Replaces the trusted set and the BLS keys with a set read by readAuthoritySet. */
+  setAuthoritySet(set: AuthoritySet): void
   /** Evidence collected so far (also passed to onEvidence). */
   readonly evidence: readonly Evidence[]
+  /** Aggregate evidence collected so far (also passed to onAggregateEvidence). */
+  readonly aggregateEvidence: readonly AggregateEvidence[]
 }
 
 export function createVerifyingClient(options: VerifyingClientOptions): VerifyingClient {
@@ -60,7 +91,9 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
   const penaltyMs = options.penaltyMs ?? 30_000
   const skipUntil = new Map<string, number>()
   const evidence: Evidence[] = []
+  const aggregateEvidence: AggregateEvidence[] = []
   let trusted = new Set([...options.trustedSigners].map((s) => s.toLowerCase() as Address))
+  let blsKeys = lowercaseKeys(options.trustedBlsKeys ?? new Map())
 
   async function ask(node: string, params: object): Promise<unknown> {
     let response: Response
@@ -103,6 +136,7 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
     let a: {
       block: { number: string; hash: Hex }
       signatures: { signer: Address; signature: Hex }[]
+      aggregate?: { signers: Address[]; signature: Hex }
     }
     let blockNumber: bigint
     try {
@@ -139,18 +173,61 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
       evidence.push(e)
       options.onEvidence?.(e)
     }
+    if (a.aggregate !== undefined)
+      collectAggregateEvidence(node, a.aggregate, blockNumber, a.block.hash, reason)
+  }
+
+  /** An aggregate that verifies (all signers trusted with keys) over the refused answer's block. */
+  function collectAggregateEvidence(
+    node: string,
+    aggregate: { signers: Address[]; signature: Hex },
+    blockNumber: bigint,
+    blockHash: Hex,
+    reason: string,
+  ): void {
+    let signers: readonly Address[]
+    try {
+      signers = verifyAggregateAttestation({
+        chainId: options.chainId,
+        registry: options.registry,
+        blockNumber,
+        blockHash,
+        aggregate,
+        trustedSigners: trusted,
+        trustedBlsKeys: blsKeys,
+        k: 1,
+      })
+    } catch {
+      return
+    }
+    const e: AggregateEvidence = {
+      node,
+      signers,
+      blockNumber,
+      blockHash: blockHash.toLowerCase() as Hex,
+      aggregateSignature: aggregate.signature,
+      reason,
+    }
+    aggregateEvidence.push(e)
+    options.onAggregateEvidence?.(e)
   }
 
   return {
     evidence,
+    aggregateEvidence,
     setTrustedSigners(signers) {
       trusted = new Set([...signers].map((s) => s.toLowerCase() as Address))
+    },
+    setAuthoritySet(set) {
+      trusted = new Set([...set.signers].map((s) => s.toLowerCase() as Address))
+      blsKeys = lowercaseKeys(set.blsPublicKeys)
     },
     async read(request) {
       const policy = {
         chainId: options.chainId,
         registry: options.registry,
         trustedSigners: trusted,
+        trustedBlsKeys: blsKeys,
         k,
         address: request.address,
         slots: request.slots,
@@ -158,6 +235,10 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
           ? { maxAgeSeconds: request.maxAgeSeconds, now: now() }
           : {}),
       }
+      // An aggregate only once k trusted signers have BLS keys (a bootstrap set has none yet:
+      // readAuthoritySet then reads them through the per-signer path).
+      const aggregate =
+        options.aggregate === true && [...trusted].filter((s) => blsKeys.has(s)).length >= k
       const healthy = options.nodes.filter((n) => (skipUntil.get(n) ?? 0) <= now())
       const order = healthy.length > 0 ? healthy : [...options.nodes]
       let last: unknown = new VeriotError('AUTHORITY_UNREACHABLE', 'no authority node configured')
@@ -167,7 +248,8 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
           answer = await ask(node, {
             address: request.address,
             slots: request.slots,
-            signers: [...trusted],
+            signers: aggregate ? [...trusted].filter((s) => blsKeys.has(s)) : [...trusted],
+            ...(aggregate ? { aggregate: true } : {}),
           })
           return await verifyVerifiedRead(answer, policy)
         } catch (err) {
@@ -183,4 +265,8 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
       throw last
     },
   }
+}
+
+function lowercaseKeys(keys: ReadonlyMap<Address, Hex>): ReadonlyMap<Address, Hex> {
+  return new Map([...keys].map(([signer, key]) => [signer.toLowerCase() as Address, key]))
 }

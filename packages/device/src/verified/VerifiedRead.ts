@@ -14,6 +14,12 @@ export type VerifiedReadPolicy = {
   readonly registry: Address
   /** A Set of the authority signer addresses the device trusts, 0x + 40 lowercase hex digits. */
   readonly trustedSigners: ReadonlySet<Address>
+  /**
+   * BLS12-381 keys of trusted signers (lowercase address → 0x + 192 hex digits, uncompressed
+   * G1), read with a proof from AuthorityRegistry (readAuthoritySet). Needed to accept a
+   * response that carries one aggregate signature instead of per-signer signatures.
+   */
+  readonly trustedBlsKeys?: ReadonlyMap<Address, Hex>
   /** Distinct trusted signers needed (≥ 1, ≤ trustedSigners.size). */
   readonly k: number
   /** The contract whose storage the device asked about. */

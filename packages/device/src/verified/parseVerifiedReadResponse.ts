@@ -60,6 +60,13 @@ const schema = z.strictObject({
     z.strictObject({ signer: address, signature: hexWord(65, '65 bytes r ‖ s ‖ v') }),
     VERIFIED_READ_MAX_SIGNATURES,
   ),
+  /** One BLS12-381 aggregate for all signers instead of `signatures` (then empty). */
+  aggregate: z
+    .strictObject({
+      signers: boundedArray(address, VERIFIED_READ_MAX_SIGNATURES),
+      signature: hexWord(192, '192 bytes, an uncompressed G2 point'),
+    })
+    .optional(),
 })
 
 /** A response that has the right shape; nothing in it is verified yet. */
@@ -84,6 +91,13 @@ export function parseVerifiedReadResponse(value: unknown): VerifiedReadResponse 
     // Cut: an unrecognized key is quoted in the message, and its name is the sender's choice.
     const message = `"${field}" ${issue?.message ?? 'is invalid'}`.slice(0, 200)
     throw new VeriotError('READ_MALFORMED', message, { context: { field: field.slice(0, 100) } })
+  }
+  if (result.data.aggregate !== undefined && result.data.signatures.length > 0) {
+    throw new VeriotError(
+      'READ_MALFORMED',
+      '"aggregate" expected either "signatures" or "aggregate", not both',
+      { context: { field: 'aggregate' } },
+    )
   }
   return result.data
 }

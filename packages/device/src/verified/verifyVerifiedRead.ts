@@ -13,6 +13,7 @@ import {
 } from './parseVerifiedReadResponse.ts'
 import type { VerifiedRead, VerifiedReadPolicy } from './VerifiedRead.ts'
 import { verifyAccountProof } from './verifyAccountProof.ts'
+import { verifyAggregateAttestation } from './verifyAggregateAttestation.ts'
 import { type Attestation, verifyAttestations } from './verifyAttestations.ts'
 import { verifyBlockHeader } from './verifyBlockHeader.ts'
 import { verifyStorageProof } from './verifyStorageProof.ts'
@@ -25,8 +26,10 @@ const EMPTY_CODE_HASH = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad
  * shape (READ_MALFORMED); chain, registry, contract and the exact set of asked slots
  * (READ_MISMATCH); the header hashes to the stated block hash and carries the stated number
  * (HEADER_INVALID); at least k distinct trusted authorities signed
- * (chainId, registry, number, hash) (ATTESTATION_QUORUM_MISSING); the block is at most
- * maxAgeSeconds old by the device's clock (READ_STALE); the contract's account is proven
+ * (chainId, registry, number, hash) (ATTESTATION_QUORUM_MISSING), each with its own
+ * secp256k1 signature or all in one BLS aggregate checked against `policy.trustedBlsKeys`
+ * (ATTESTATION_SIGNER_DUPLICATE, ATTESTATION_BLS_KEY_MISSING, ATTESTATION_AGGREGATE_INVALID);
+ * the block is at most maxAgeSeconds old by the device's clock (READ_STALE); the contract's account is proven
  * against the header's state root and has code (STATE_PROOF_INVALID, READ_CONTRACT_MISSING);
  * every asked slot is proven against the account's storage root, and any value the response
  * claims equals the proven one (STATE_PROOF_INVALID).
@@ -37,6 +40,7 @@ const EMPTY_CODE_HASH = '0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad
  *
  * @returns the proven values, frozen; a slot proven absent reads 0n
  * @throws READ_MALFORMED, READ_MISMATCH, HEADER_INVALID, ATTESTATION_QUORUM_MISSING,
+ *   ATTESTATION_SIGNER_DUPLICATE, ATTESTATION_BLS_KEY_MISSING, ATTESTATION_AGGREGATE_INVALID,
  *   READ_STALE, STATE_PROOF_INVALID, READ_CONTRACT_MISSING; INVALID_ARGUMENT for a bad policy
  * @example
  * const head = deviceRegistrySlots.device(deviceId)
@@ -105,15 +109,21 @@ async function verifyParsed(
       { context: { blockHash: header.hash } },
     )
   }
-  const signers = verifyAttestations({
+  const subject = {
     chainId: policy.chainId,
     registry: policy.registry,
     blockNumber: header.number,
     blockHash: header.hash,
-    signatures: read.signatures as readonly Attestation[],
     trustedSigners: policy.trustedSigners,
     k: policy.k,
-  })
+  }
+  const signers = read.aggregate
+    ? verifyAggregateAttestation({
+        ...subject,
+        aggregate: read.aggregate as { signers: Hex[]; signature: Hex },
+        trustedBlsKeys: policy.trustedBlsKeys ?? new Map(),
+      })
+    : verifyAttestations({ ...subject, signatures: read.signatures as readonly Attestation[] })
   if (policy.maxAgeSeconds !== undefined) {
     const ageMs = BigInt(policy.now as number) - header.timestamp * 1000n
     if (ageMs > BigInt(policy.maxAgeSeconds) * 1000n) {

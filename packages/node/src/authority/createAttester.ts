@@ -1,9 +1,11 @@
 // An authority's signing policy: it signs a block hash only after reading that block from its
 // own chain connection, only at or below the finality depth, and caches each signature per
-// block so a block is signed once with one answer.
+// block so a block is signed once with one answer. With a BLS key it signs the same digest
+// with BLS12-381 too, so its signature can be part of an aggregate.
 
+import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { VeriotError } from '@veriot/core'
-import { attestationDigest } from '@veriot/device'
+import { attestationDigest, BLS_ATTESTATION_DST } from '@veriot/device'
 import { bytesToHex, type Hex, type LocalAccount } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
 
@@ -13,10 +15,17 @@ export type Attestation = {
   blockHash: Hex
   /** 65 bytes r ‖ s ‖ v over attestationDigest, raw (no EIP-191 prefix). */
   signature: Hex
+  /**
+   * With a BLS key: 192 bytes, an uncompressed G2 signature over the 32-byte attestation
+   * digest with BLS_ATTESTATION_DST.
+   */
+  blsSignature?: Hex
 }
 
 export type Attester = {
   readonly signer: Hex
+  /** 96 bytes, the uncompressed G1 public key, when the attester has a BLS key. */
+  readonly blsPublicKey?: Hex
   /** Signs block `blockNumber` as this node's chain has it. @throws BLOCK_UNKNOWN, BLOCK_NOT_FINAL */
   attest(blockNumber: bigint): Promise<Attestation>
   /** The newest block this node will sign: head − finality depth. */
@@ -32,11 +41,16 @@ export function createAttester(options: {
   finalityDepth?: number
   /** Signatures kept in memory (newest blocks). Default 4096. */
   cacheSize?: number
+  /** BLS12-381 secret key (32 bytes; see accountToBlsSecretKey): also sign with BLS. */
+  blsSecretKey?: Uint8Array
 }): Attester {
   const depth = BigInt(options.finalityDepth ?? 2)
   const cache = new Map<bigint, Promise<Attestation>>()
   const max = options.cacheSize ?? 4096
-  const { conn, account } = options
+  const { conn, account, blsSecretKey } = options
+  const blsPublicKey = blsSecretKey
+    ? bytesToHex(bls12_381.longSignatures.getPublicKey(blsSecretKey).toBytes(false))
+    : undefined
 
   async function finalizedHead(): Promise<bigint> {
     const head = await conn.publicClient.getBlockNumber({ cacheTime: 0 })
@@ -75,11 +89,23 @@ export function createAttester(options: {
     if (!account.sign)
       throw new VeriotError('ACCOUNT_MISSING', 'the authority account cannot sign raw digests')
     const signature = await account.sign({ hash: bytesToHex(digest) })
-    return { signer: account.address, blockNumber, blockHash: block.hash, signature }
+    const attestation: Attestation = {
+      signer: account.address,
+      blockNumber,
+      blockHash: block.hash,
+      signature,
+    }
+    if (blsSecretKey) {
+      const hashed = bls12_381.longSignatures.hash(digest, BLS_ATTESTATION_DST)
+      const point = bls12_381.longSignatures.sign(hashed, blsSecretKey)
+      attestation.blsSignature = bytesToHex(point.toBytes(false))
+    }
+    return attestation
   }
 
   return {
     signer: account.address,
+    ...(blsPublicKey ? { blsPublicKey } : {}),
     finalizedHead,
     attest(blockNumber) {
       const hit = cache.get(blockNumber)

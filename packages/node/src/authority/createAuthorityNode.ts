@@ -1,17 +1,27 @@
 // An authority node: JSON-RPC over HTTP. `veriot_attestBlock` signs a finalized block hash;
 // `veriot_verifiedRead` answers a storage read with the EIP-1186 account and storage proofs,
 // the RLP block header, and signatures over the block hash from the signers the device named,
-// collected from the other authority nodes so the device makes one round trip.
+// collected from the other authority nodes so the device makes one round trip. Asked with
+// `aggregate: true`, it answers with one BLS12-381 aggregate of those signers' BLS signatures
+// instead, each checked against the key the signer registered.
 
 import { serve } from '@hono/node-server'
+import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { type ErrorCode, ErrorCodes, VeriotError } from '@veriot/core'
-import { Hono } from 'hono'
-import { getAddress, type Hex, isAddress, type LocalAccount } from 'viem'
+import {
+  type Address,
+  encodeVerifiedReadBinary,
+  type VerifiedReadResponse,
+  verifyAggregateAttestation,
+} from '@veriot/device'
+import { type Context, Hono } from 'hono'
+import { bytesToHex, getAddress, type Hex, hexToBytes, isAddress, type LocalAccount } from 'viem'
 import { z } from 'zod'
 import { blockHeaderToRlp } from '../chain/blockHeaderToRlp.ts'
 import type { ChainConnection } from '../chain/connectChain.ts'
 import { type Attestation, createAttester } from './createAttester.ts'
 import type { Watchdog } from './createWatchdog.ts'
+import { getBlsPublicKey } from './getBlsPublicKey.ts'
 
 export type AuthorityNodeOptions = {
   conn: ChainConnection
@@ -30,11 +40,15 @@ export type AuthorityNodeOptions = {
    */
   watchdog?: Watchdog
   sampleEveryMs?: number
+  /** BLS12-381 secret key (see accountToBlsSecretKey): also sign with BLS, for aggregates. */
+  blsSecretKey?: Uint8Array
 }
 
 export type AuthorityNode = {
   readonly url: string
   readonly signer: Hex
+  /** 96-byte uncompressed G1 key, when the node signs with BLS too. */
+  readonly blsPublicKey?: Hex
   setPeers(urls: string[]): void
   stop(): Promise<void>
 }
@@ -49,14 +63,29 @@ const readParams = z.strictObject({
   slots: z.array(word).min(1).max(32),
   signers: z.array(addressSchema).max(16).default([]),
   blockNumber: quantity.optional(),
+  /** Answer with one BLS aggregate signature instead of per-signer secp256k1 signatures. */
+  aggregate: z.boolean().optional(),
+  /** "binary": answer with the bare encodeVerifiedReadBinary bytes (application/cbor). */
+  encoding: z.enum(['json', 'binary']).optional(),
 })
 const attestParams = z.strictObject({ blockNumber: quantity })
-const evidenceParams = z.strictObject({
-  signer: addressSchema,
-  blockNumber: quantity,
-  blockHash: word,
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected 65 bytes r ‖ s ‖ v'),
-})
+const blsSignatureSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{384}$/, 'expected 192 bytes, an uncompressed G2 point')
+const evidenceParams = z.union([
+  z.strictObject({
+    signer: addressSchema,
+    blockNumber: quantity,
+    blockHash: word,
+    signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'expected 65 bytes r ‖ s ‖ v'),
+  }),
+  z.strictObject({
+    signers: z.array(addressSchema).min(1).max(64),
+    blockNumber: quantity,
+    blockHash: word,
+    aggregateSignature: blsSignatureSchema,
+  }),
+])
 
 type RpcError = { code: number; message: string; data: { code: string } }
 
@@ -82,6 +111,7 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
     account: options.account,
     registry: options.registry,
     ...(options.finalityDepth !== undefined ? { finalityDepth: options.finalityDepth } : {}),
+    ...(options.blsSecretKey ? { blsSecretKey: options.blsSecretKey } : {}),
   })
   let peers = options.peers ?? []
   const peerSigner = new Map<string, Hex>() // url → signer, learned from answers
@@ -122,7 +152,13 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
         try {
           const a = (await callPeer(url, 'veriot_attestBlock', {
             blockNumber: blockNumber.toString(),
-          })) as { signer: Hex; blockNumber: string; blockHash: Hex; signature: Hex }
+          })) as {
+            signer: Hex
+            blockNumber: string
+            blockHash: Hex
+            signature: Hex
+            blsSignature?: unknown
+          }
           peerSigner.set(url, getAddress(a.signer))
           if (!want.has(a.signer.toLowerCase())) return
           // Passed on as given: the device checks every signature itself and hands a
@@ -132,6 +168,9 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
             blockNumber: BigInt(a.blockNumber),
             blockHash: a.blockHash,
             signature: a.signature,
+            ...(blsSignatureSchema.safeParse(a.blsSignature).success
+              ? { blsSignature: a.blsSignature as Hex }
+              : {}),
           })
         } catch {
           // A silent or failing peer only means fewer signatures; the device needs k.
@@ -139,6 +178,73 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
       })
     await Promise.all(asks)
     return out
+  }
+
+  const blsKeys = new Map<string, Hex>() // signer (lowercase) → registered key, once found
+  async function registeredBlsKey(signer: Hex): Promise<Hex | undefined> {
+    const hit = blsKeys.get(signer.toLowerCase())
+    if (hit) return hit
+    const key = await getBlsPublicKey(options.conn, options.registry, signer).catch(() => undefined)
+    if (key) blsKeys.set(signer.toLowerCase(), key)
+    return key
+  }
+
+  /**
+   * One aggregate of the BLS signatures over `blockHash` whose signers registered a key:
+   * checked as a whole, and when that fails each part alone, so one bad peer cannot spoil
+   * the answer. Undefined when no part is valid.
+   */
+  async function aggregateOf(
+    blockNumber: bigint,
+    blockHash: Hex,
+    attestations: Attestation[],
+  ): Promise<{ signers: Address[]; signature: Hex } | undefined> {
+    type Part = {
+      signer: Address
+      key: Hex
+      point: ReturnType<typeof bls12_381.G2.Point.fromBytes>
+    }
+    const parts: Part[] = []
+    for (const a of attestations) {
+      if (!a.blsSignature || a.blockHash.toLowerCase() !== blockHash.toLowerCase()) continue
+      const signer = a.signer.toLowerCase() as Address
+      if (parts.some((p) => p.signer === signer)) continue
+      const key = await registeredBlsKey(a.signer)
+      if (!key) continue
+      try {
+        parts.push({ signer, key, point: bls12_381.G2.Point.fromBytes(hexToBytes(a.blsSignature)) })
+      } catch {
+        // not a G2 point: left out
+      }
+    }
+    parts.sort((x, y) => (x.signer < y.signer ? -1 : 1))
+    const build = (ps: Part[]) => ({
+      signers: ps.map((p) => p.signer),
+      signature: bytesToHex(
+        bls12_381.longSignatures.aggregateSignatures(ps.map((p) => p.point)).toBytes(false),
+      ),
+    })
+    const verifies = (ps: Part[]): boolean => {
+      try {
+        verifyAggregateAttestation({
+          chainId: options.conn.chainId,
+          registry: options.registry,
+          blockNumber,
+          blockHash,
+          aggregate: build(ps),
+          trustedSigners: new Set(ps.map((p) => p.signer)),
+          trustedBlsKeys: new Map(ps.map((p) => [p.signer, p.key])),
+          k: ps.length,
+        })
+        return true
+      } catch {
+        return false
+      }
+    }
+    if (parts.length === 0) return undefined
+    if (verifies(parts)) return build(parts)
+    const good = parts.filter((p) => verifies([p]))
+    return good.length > 0 ? build(good) : undefined
   }
 
   const app = new Hono()
@@ -175,25 +281,33 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
         ])
         if (!block) throw new VeriotError('BLOCK_UNKNOWN', `no block ${blockNumber}`)
         const header = blockHeaderToRlp(block as unknown as Record<string, unknown>)
+        const blockHash = (block as { hash: Hex }).hash
         const signatures = await collect(
           blockNumber,
           p.signers.map((s) => getAddress(s)),
         )
-        return c.json({
+        const sameBlock = signatures.filter((a) => a.blockNumber === blockNumber)
+        const aggregate = p.aggregate
+          ? await aggregateOf(blockNumber, blockHash, sameBlock)
+          : undefined
+        return replyRead(c, p.encoding, {
           jsonrpc: '2.0',
           id,
           result: {
             chainId: options.conn.chainId,
             registry: options.registry,
-            block: { number: blockNumber.toString(), hash: (block as { hash: Hex }).hash, header },
+            block: { number: blockNumber.toString(), hash: blockHash, header },
             account: { address: getAddress(p.address), proof: proof.accountProof },
             storage: proof.storageProof.map((s) => ({
               slot: s.key.length === 66 ? s.key : `0x${s.key.slice(2).padStart(64, '0')}`,
               proof: s.proof,
             })),
-            signatures: signatures
-              .filter((a) => a.blockNumber === blockNumber)
-              .map((a) => ({ signer: a.signer, signature: a.signature })),
+            // With `aggregate`, the BLS aggregate stands for the signers (none: the device
+            // finds no quorum and asks elsewhere); otherwise one secp256k1 signature each.
+            signatures: p.aggregate
+              ? []
+              : sameBlock.map((a) => ({ signer: a.signer, signature: a.signature })),
+            ...(aggregate ? { aggregate } : {}),
           },
         })
       }
@@ -202,16 +316,31 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
         if (!options.watchdog) {
           throw new VeriotError('INVALID_ARGUMENT', 'this node runs no watchdog')
         }
-        const verdict = await options.watchdog.examine({
-          signer: getAddress(p.signer),
-          blockNumber: BigInt(p.blockNumber),
-          blockHash: p.blockHash as Hex,
-          signature: p.signature as Hex,
-        })
+        const verdict =
+          'signers' in p
+            ? await options.watchdog.examineAggregate({
+                signers: p.signers.map((s) => getAddress(s)),
+                blockNumber: BigInt(p.blockNumber),
+                blockHash: p.blockHash as Hex,
+                aggregateSignature: p.aggregateSignature as Hex,
+              })
+            : await options.watchdog.examine({
+                signer: getAddress(p.signer),
+                blockNumber: BigInt(p.blockNumber),
+                blockHash: p.blockHash as Hex,
+                signature: p.signature as Hex,
+              })
         return c.json({ jsonrpc: '2.0', id, result: jsonSafe(verdict) })
       }
       if (body.method === 'veriot_signer') {
-        return c.json({ jsonrpc: '2.0', id, result: { signer: attester.signer } })
+        return c.json({
+          jsonrpc: '2.0',
+          id,
+          result: {
+            signer: attester.signer,
+            ...(attester.blsPublicKey ? { blsPublicKey: attester.blsPublicKey } : {}),
+          },
+        })
       }
       return c.json({
         jsonrpc: '2.0',
@@ -241,6 +370,7 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
   return {
     url: `http://${host}:${port}`,
     signer: attester.signer,
+    ...(attester.blsPublicKey ? { blsPublicKey: attester.blsPublicKey } : {}),
     setPeers(urls) {
       peers = urls
     },
@@ -253,4 +383,15 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
 
 function jsonSafe(value: object): object {
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)))
+}
+
+/** A verified-read answer as JSON-RPC, or with `encoding: "binary"` as its bare compact form. */
+function replyRead(
+  c: Context,
+  encoding: string | undefined,
+  body: { jsonrpc: string; id: unknown; result: object },
+) {
+  if (encoding !== 'binary') return c.json(body)
+  const bytes = new Uint8Array(encodeVerifiedReadBinary(body.result as VerifiedReadResponse))
+  return c.body(bytes, 200, { 'content-type': 'application/cbor' })
 }
