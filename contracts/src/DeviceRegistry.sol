@@ -72,6 +72,9 @@ contract DeviceRegistry is AccessControl {
     /// @notice How many devices are in each status.
     mapping(Status => uint256) public statusCount;
     bytes32[] private _deviceIds;
+    /// @notice Circuit breaker per model: while true, no device of that model is operational
+    ///         (its own status is untouched). Declared last so earlier slots keep their place.
+    mapping(bytes32 model => bool) public modelPaused;
 
     event DeviceRegistered(
         bytes32 indexed id,
@@ -91,6 +94,8 @@ contract DeviceRegistry is AccessControl {
     event DeviceTransferred(bytes32 indexed id, address indexed from, address indexed to);
     event CapabilityGranted(bytes32 indexed id, bytes32 indexed capability, address indexed by);
     event CapabilityRevoked(bytes32 indexed id, bytes32 indexed capability, address indexed by);
+    event ModelPaused(bytes32 indexed model, address indexed by, bytes32 reason);
+    event ModelUnpaused(bytes32 indexed model, address indexed by, bytes32 reason);
 
     error DeviceAlreadyRegistered(bytes32 id);
     error UnknownDevice(bytes32 id);
@@ -104,6 +109,8 @@ contract DeviceRegistry is AccessControl {
     error InvalidOwner(address owner);
     error InvalidCapability(bytes32 capability);
     error P256VerifierUnavailable(address verifier);
+    error InvalidModel(bytes32 model);
+    error ModelPauseUnchanged(bytes32 model, bool paused);
 
     /// @notice The contract that verifies P-256 signatures with the RIP-7212/EIP-7951 calling
     ///         convention: 0x100 (P256VERIFY precompile) or, on chains without it, a deployed
@@ -127,11 +134,7 @@ contract DeviceRegistry is AccessControl {
     }
 
     /// @notice The bytes a device signs (ECDSA P-256 over SHA-256) to prove it holds its key.
-    function registrationMessage(Registration calldata r, address manufacturer)
-        public
-        view
-        returns (bytes memory)
-    {
+    function registrationMessage(Registration calldata r, address manufacturer) public view returns (bytes memory) {
         bytes32 id = deviceIdOf(r.pubKeyX, r.pubKeyY);
         return abi.encode(
             REGISTRATION_DOMAIN,
@@ -155,7 +158,9 @@ contract DeviceRegistry is AccessControl {
         onlyRole(MANUFACTURER_ROLE)
         returns (bytes32 id)
     {
-        if (r.suite < SUITE_P256 || r.suite > SUITE_MLDSA44_P256) revert UnsupportedSuite(r.suite);
+        if (r.suite < SUITE_P256 || r.suite > SUITE_MLDSA44_P256) {
+            revert UnsupportedSuite(r.suite);
+        }
         if (r.suite != SUITE_P256 && r.auxKeyHash == bytes32(0)) revert MissingAuxKey(r.suite);
         if (!P256.isOnCurve(r.pubKeyX, r.pubKeyY)) revert InvalidPublicKey();
         id = deviceIdOf(r.pubKeyX, r.pubKeyY);
@@ -182,15 +187,7 @@ contract DeviceRegistry is AccessControl {
         statusCount[Status.Manufactured] += 1;
 
         emit DeviceRegistered(
-            id,
-            msg.sender,
-            r.suite,
-            r.model,
-            r.firmwareVersion,
-            r.pubKeyX,
-            r.pubKeyY,
-            r.metadataHash,
-            r.auxKeyHash
+            id, msg.sender, r.suite, r.model, r.firmwareVersion, r.pubKeyX, r.pubKeyY, r.metadataHash, r.auxKeyHash
         );
     }
 
@@ -221,12 +218,42 @@ contract DeviceRegistry is AccessControl {
     /// @notice Active → Suspended. The owner, a guardian or an admin.
     function suspend(bytes32 id, bytes32 reason) external {
         Device storage d = _existing(id);
-        if (
-            msg.sender != d.owner && !hasRole(GUARDIAN_ROLE, msg.sender)
-                && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)
-        ) revert NotAuthorized(id, msg.sender);
+        if (msg.sender != d.owner && !hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert NotAuthorized(id, msg.sender);
+        }
         _move(id, d, Status.Active, Status.Suspended);
         emit DeviceSuspended(id, msg.sender, reason);
+    }
+
+    // ---------------------------------------------------------------- model breaker
+
+    /// @notice Trips the breaker of a whole model (e.g. after its firmware was revoked): a
+    ///         guardian or an admin. Gateways and devices treat every device of it as not
+    ///         operational until an admin resets it; no device's own status changes.
+    function pauseModel(bytes32 model, bytes32 reason) external {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
+        }
+        _setModelPaused(model, true, reason);
+    }
+
+    /// @notice Resets a model's breaker. Only an admin: a guardian can stop, never restart.
+    function unpauseModel(bytes32 model, bytes32 reason) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setModelPaused(model, false, reason);
+    }
+
+    /// @notice True when the device is Active and its model's breaker is not tripped.
+    function isOperational(bytes32 id) external view returns (bool) {
+        Device storage d = _devices[id];
+        return d.status == Status.Active && !modelPaused[d.model];
+    }
+
+    function _setModelPaused(bytes32 model, bool paused, bytes32 reason) private {
+        if (model == bytes32(0)) revert InvalidModel(model);
+        if (modelPaused[model] == paused) revert ModelPauseUnchanged(model, paused);
+        modelPaused[model] = paused;
+        if (paused) emit ModelPaused(model, msg.sender, reason);
+        else emit ModelUnpaused(model, msg.sender, reason);
     }
 
     /// @notice Any live status → Decommissioned (terminal). The owner or an admin; before it

@@ -6,6 +6,7 @@ import { toVeriotError } from '@veriot/node'
 import { Command, CommanderError, Option } from 'commander'
 import { BaseError } from 'viem'
 import { authorityCommand, watchdogCommand } from './commands/authority.ts'
+import { breakerCommand } from './commands/breaker.ts'
 import {
   capabilityCommand,
   historyCommand,
@@ -305,6 +306,25 @@ Error codes are listed in docs/errors.md.`,
     .description('public key and device id of a key')
     .action(run((ctx, ref: string) => keyCommand(ctx, 'show', ref)))
 
+  const breaker = program
+    .command('breaker')
+    .description('model-wide circuit breaker on DeviceRegistry (guardian trips, admin resets)')
+  for (const [name, description] of [
+    ['trip', 'stop every device of a model (a guardian or an admin)'],
+    ['reset', 'let the devices of a model run again (an admin)'],
+    ['status', 'show whether a model is paused'],
+  ] as const) {
+    const command = breaker
+      .command(name)
+      .description(description)
+      .requiredOption('--model <model>', 'the model, as registered (up to 31 ASCII characters)')
+    if (name !== 'status') {
+      command.option('--reason <text>', 'why, up to 31 ASCII characters (recorded on chain)')
+    }
+    command.action(
+      run((ctx, opts: { model: string; reason?: string }) => breakerCommand(ctx, name, opts)),
+    )
+  }
   const role = program.command('role').description('registry roles: admin, manufacturer, guardian')
   role
     .command('grant <role> <address>')

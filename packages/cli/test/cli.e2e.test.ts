@@ -213,6 +213,38 @@ describe('veriot CLI on the embedded chain', () => {
     assert.equal(reRegister.json.error.code, 'DEVICE_ALREADY_REGISTERED')
   })
 
+  test('behavior: the model breaker trips, shows in device show, resets; bad inputs are refused', async () => {
+    const trip = await cli(
+      'breaker',
+      'trip',
+      '--model',
+      'coldchain-sensor',
+      '--reason',
+      'firmware revoked',
+      '--json',
+    )
+    assert.equal(trip.code, 0, trip.stderr)
+    assert.equal(trip.json.paused, true)
+    const status = await cli('breaker', 'status', '--model', 'coldchain-sensor', '--json')
+    assert.equal(status.json.paused, true)
+    const shown = await cli('device', 'show', deviceId, '--json')
+    assert.equal(shown.json.modelPaused, true)
+    const again = await cli('breaker', 'trip', '--model', 'coldchain-sensor', '--json')
+    assert.equal(again.code, 4)
+    assert.equal(again.json.error.code, 'MODEL_PAUSE_UNCHANGED')
+    const reset = await cli('breaker', 'reset', '--model', 'coldchain-sensor', '--json')
+    assert.equal(reset.code, 0, reset.stderr)
+    assert.equal(
+      (await cli('breaker', 'status', '--model', 'coldchain-sensor', '--json')).json.paused,
+      false,
+    )
+    const tooLong = await cli('breaker', 'trip', '--model', 'x'.repeat(40), '--json')
+    assert.equal(tooLong.code, 2)
+    assert.equal(tooLong.json.error.code, 'INVALID_ARGUMENT')
+    const missing = await cli('breaker', 'trip', '--json')
+    assert.equal(missing.code, 2)
+  })
+
   test('behavior: a restart keeps the chain state and finds the same devices', async () => {
     await stack?.stop()
     stack = await startUp([], env)

@@ -175,7 +175,7 @@ function formatDevice(d: DeviceRecord): string {
     ['status', d.status],
     ['owner', d.owner],
     ['manufacturer', d.manufacturer],
-    ['model', d.model],
+    ['model', d.modelPaused ? `${d.model} (PAUSED: model breaker tripped)` : d.model],
     ['firmware', d.firmwareVersion],
     ['suite', d.suite],
     ['public key', d.publicKey],

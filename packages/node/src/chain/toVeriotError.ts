@@ -19,6 +19,8 @@ const contractErrorCodes: Record<string, ErrorCode> = {
   InvalidCapability: 'CAPABILITY_INVALID',
   AccessControlUnauthorizedAccount: 'ROLE_MISSING',
   P256VerifierUnavailable: 'P256_VERIFIER_UNAVAILABLE',
+  InvalidModel: 'INVALID_ARGUMENT',
+  ModelPauseUnchanged: 'MODEL_PAUSE_UNCHANGED',
 }
 
 /** Maps any error thrown by viem (or already a VeriotError) to a VeriotError. */
@@ -81,6 +83,10 @@ function describeRevert(name: string, args: readonly unknown[]): string {
       return `${a} lacks role ${b}`
     case 'P256VerifierUnavailable':
       return `no P-256 verifier answers at ${a} on this chain (see docs/contracts.md for the fallback)`
+    case 'InvalidModel':
+      return '"model" expected a nonzero short string'
+    case 'ModelPauseUnchanged':
+      return `model ${a} is already ${b ? 'paused' : 'running'}`
     default:
       return `contract reverted with ${name}(${args.map(String).join(', ')})`
   }

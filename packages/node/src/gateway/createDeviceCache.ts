@@ -1,7 +1,8 @@
 // Follows DeviceRegistry state for the gateway: device records are read from chain on first
-// use and cached; every registry event for a device drops its entry, and a reorg (the block
-// hash at the last seen height changes) drops everything, so the cache never outlives the
-// chain it came from. Unknown ids are cached briefly, so random ids cannot flood the RPC.
+// use and cached; every registry event for a device drops its entry (a model breaker event
+// drops them all), and a reorg (the block hash at the last seen height changes) drops
+// everything, so the cache never outlives the chain it came from. Unknown ids are cached
+// briefly, so random ids cannot flood the RPC.
 // While the chain is unreachable, known devices keep their last-known record for up to
 // `maxStaleMs` (ingest goes on; nothing newer could be learned anyway); unknown ones fail
 // with RPC_UNREACHABLE, which the transports treat as "retry later" (no acknowledgement).
@@ -61,6 +62,12 @@ export function createDeviceCache(
           toBlock: head.number,
         })
         for (const log of logs) {
+          // A model breaker changes every device of that model: drop them all (rare).
+          if (log.eventName === 'ModelPaused' || log.eventName === 'ModelUnpaused') {
+            entries.clear()
+            generation++
+            continue
+          }
           const id = (log.args as { id?: Hex }).id
           if (id) drop(id)
         }

@@ -45,6 +45,8 @@ export type DeviceRecord = {
   auxKeyHash: Hex
   registeredAt: Date
   capabilities: string[]
+  /** The breaker of the device's model is tripped (DeviceRegistry.pauseModel). */
+  modelPaused: boolean
 }
 
 export type RegisterParams = {
@@ -93,6 +95,9 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
         context: { deviceId: id, registry: address },
       })
     }
+    const modelPaused = await read(() =>
+      conn.publicClient.readContract({ ...contract, functionName: 'modelPaused', args: [d.model] }),
+    )
     return {
       id,
       status,
@@ -106,6 +111,7 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
       auxKeyHash: d.auxKeyHash,
       registeredAt: new Date(Number(d.registeredAt) * 1000),
       capabilities: caps.map(capabilityFromBytes32),
+      modelPaused,
     }
   }
 
@@ -230,6 +236,31 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
         functionName: 'suspend',
         args: [id, shortStringToBytes32('reason', reason)],
       }),
+
+    /** Trips the breaker of a whole model. A guardian or an admin. */
+    pauseModel: (model: string, reason = '') =>
+      sendContractTx(conn, {
+        ...contract,
+        functionName: 'pauseModel',
+        args: [shortStringToBytes32('model', model), shortStringToBytes32('reason', reason)],
+      }),
+
+    /** Resets a model's breaker. Only an admin. */
+    unpauseModel: (model: string, reason = '') =>
+      sendContractTx(conn, {
+        ...contract,
+        functionName: 'unpauseModel',
+        args: [shortStringToBytes32('model', model), shortStringToBytes32('reason', reason)],
+      }),
+
+    isModelPaused: (model: string) =>
+      read(() =>
+        conn.publicClient.readContract({
+          ...contract,
+          functionName: 'modelPaused',
+          args: [shortStringToBytes32('model', model)],
+        }),
+      ),
 
     /** Any live status → Decommissioned, for ever. The owner or an admin. */
     decommission: (id: Hex, reason = '') =>
