@@ -10,6 +10,7 @@
 //   slot 3  nonces          mapping(bytes32 id => uint256)
 //   slot 4  statusCount     mapping(Status => uint256)
 //   slot 5  _deviceIds      bytes32[]
+//   slot 6  modelPaused     mapping(bytes32 model => bool)                model breaker
 //
 //   Device word 0: owner (bytes 0..19) | status (20) | suite (21) | firmwareVersion (22..29),
 //                  counted from the low-order end (see decodeDeviceWord)
@@ -31,6 +32,7 @@ export const DEVICE_REGISTRY_LAYOUT = Object.freeze({
   nonces: 3n,
   statusCount: 4n,
   deviceIds: 5n,
+  modelPaused: 6n,
 })
 
 /** Word offsets inside a Device record. */
@@ -103,4 +105,11 @@ export const deviceRegistrySlots = Object.freeze({
 
   /** `_deviceIds[index]`: the id of the index-th registered device. */
   deviceIdAt: (index: bigint): Hex => arrayElementSlot(DEVICE_REGISTRY_LAYOUT.deviceIds, index),
+
+  /**
+   * `modelPaused[model]`: nonzero while the model's breaker is tripped. A device that trusts a
+   * peer only when it is operational reads this beside the peer's status word (the model is
+   * the `model` word of the record, a bytes32 short string).
+   */
+  modelPaused: (model: Hex): Hex => mappingSlot(model, DEVICE_REGISTRY_LAYOUT.modelPaused),
 })

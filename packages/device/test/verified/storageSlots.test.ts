@@ -53,6 +53,8 @@ test('default: structFieldSlot is base + offset, and nests with mappings', () =>
   )
   assert.equal(deviceRegistrySlots.statusCount('suspended'), solidityMapping(word(4n), 4n))
   assert.equal(deviceRegistrySlots.deviceCount(), word(5n))
+  // Slot 6, checked with vm.load in contracts/test/DeviceRegistryModelBreaker.t.sol.
+  assert.equal(deviceRegistrySlots.modelPaused(cap), solidityMapping(cap, 6n))
 })
 
 test('error: slot helpers refuse malformed keys, slots and offsets', () => {
