@@ -1,5 +1,5 @@
-// Verify rates on the calling thread: the gateway's verifyTelemetrySignature (noble), and for
-// reference the same signatures through OpenSSL (node:crypto), which the gateway does not use.
+// Verify rates on the calling thread: the gateway's verifyTelemetrySignature (verifyP256, on
+// OpenSSL where node:crypto is sound), and for reference node:crypto called directly.
 
 import { createPublicKey, verify } from 'node:crypto'
 import {

@@ -25,6 +25,7 @@ const WORKER = new URL('./publisherWorker.ts', import.meta.url)
 
 export type MqttIngestRun = {
   synchronous: 'FULL' | 'NORMAL'
+  verifyThreads: number
   sent: number
   accepted: number
   rejected: Record<string, number>
@@ -47,6 +48,14 @@ export type MqttIngestRun = {
         anchored: ThreadSchedStat & { wallMs: number }
       }
     | undefined
+  /** Group commits of appends while publishing: transactions, readings, time inside them. */
+  groups: { commits: number; readings: number; largest: number; ms: number }
+  /**
+   * CPU time while publishing (go → last PUBACK): the gateway's main thread, the whole process
+   * less the publisher thread (the gateway's threads, verifier workers included, plus V8's
+   * helper threads), and the publisher thread. Undefined off Linux.
+   */
+  cpuMs: { gatewayMain: number; gatewayAll: number; publisher: number } | undefined
   /** With `profile`: CPU profile of the gateway's thread over the same span, by component. */
   cpuProfile?: Record<string, number>
 }
@@ -56,6 +65,8 @@ export type MqttIngestOptions = {
   /** Anvil account of this run's gateway: TelemetryAnchor keys batches by gateway, and every run starts a fresh store at batch 1. */
   gatewayAccount: number
   synchronous: 'FULL' | 'NORMAL'
+  /** The gateway's verifier worker threads (0 = verify on its event loop). */
+  verifyThreads: number
   devices: ReadonlyArray<{ key: BenchKey; deviceId: Hex; messages: Uint8Array[] }>
   window: number
   dir: string
@@ -65,8 +76,19 @@ export type MqttIngestOptions = {
 
 export async function measureMqttIngest(o: MqttIngestOptions): Promise<MqttIngestRun> {
   const name = `mqtt-${o.synchronous}-${o.gatewayAccount}.sqlite`
+  const groups = { commits: 0, readings: 0, largest: 0, ms: 0 }
+  let counting = false
   const timed = createTimedStore(
-    createSqliteStore(join(o.dir, name), { synchronous: o.synchronous }),
+    createSqliteStore(join(o.dir, name), {
+      synchronous: o.synchronous,
+      onGroupCommit: ({ size, ms }) => {
+        if (!counting) return
+        groups.commits++
+        groups.readings += size
+        groups.largest = Math.max(groups.largest, size)
+        groups.ms += ms
+      },
+    }),
   )
   const gateway = await startGateway({
     conn: await o.chain.as(o.gatewayAccount),
@@ -76,6 +98,7 @@ export async function measureMqttIngest(o: MqttIngestOptions): Promise<MqttInges
     httpPort: 0,
     // Messages are signed once before all runs; the skew check is not what is measured.
     maxSkewMs: 60 * 60_000,
+    verifyThreads: o.verifyThreads,
   })
   const session = o.profile ? new Session() : undefined
   try {
@@ -102,9 +125,13 @@ export async function measureMqttIngest(o: MqttIngestOptions): Promise<MqttInges
     const storeBefore = structuredClone(timed.timings)
     const eluBefore = performance.eventLoopUtilization()
     const schedBefore = readThreadSchedStat()
+    const processCpuBefore = process.cpuUsage()
+    counting = true
     const goAt = performance.now()
     worker.postMessage('go')
     const result = await done
+    counting = false
+    const processCpu = process.cpuUsage(processCpuBefore)
     const elu = performance.eventLoopUtilization(eluBefore)
     const schedPersisted = diffSchedStat(schedBefore, readThreadSchedStat())
     const persistedWallMs = performance.now() - goAt
@@ -133,8 +160,10 @@ export async function measureMqttIngest(o: MqttIngestOptions): Promise<MqttInges
     const sent = task.clients.reduce((n, c) => n + c.messages.length, 0)
     const persistedSeconds = (result.lastAckAt - result.firstPublishAt) / 1000
     const anchoredSeconds = (anchoredAt - result.firstPublishAt) / 1000
+    const processCpuMs = (processCpu.user + processCpu.system) / 1000
     return {
       synchronous: o.synchronous,
+      verifyThreads: o.verifyThreads,
       sent,
       accepted: counts.readings,
       rejected: {
@@ -146,6 +175,15 @@ export async function measureMqttIngest(o: MqttIngestOptions): Promise<MqttInges
       persisted: { seconds: persistedSeconds, perSecond: counts.readings / persistedSeconds },
       anchoredAll: { seconds: anchoredSeconds, perSecond: counts.anchored / anchoredSeconds },
       store: storeDuring,
+      groups,
+      cpuMs:
+        schedPersisted && result.cpuMs !== undefined
+          ? {
+              gatewayMain: schedPersisted.cpuMs,
+              gatewayAll: processCpuMs - result.cpuMs,
+              publisher: result.cpuMs,
+            }
+          : undefined,
       gatewayThreadBusy: elu.utilization,
       gatewaySched:
         schedPersisted && schedAnchored

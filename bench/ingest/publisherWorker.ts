@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { mqttTopicsOf } from '@veriot/device'
 import mqtt from 'mqtt'
+import { diffSchedStat, readThreadSchedStat } from '../threads/readThreadSchedStat.ts'
 
 export type PublisherTask = {
   url: string
@@ -20,6 +21,8 @@ export type PublishersDone = {
   lastAckAt: number
   acked: number
   failed: number
+  /** This thread's CPU time from "go" to the last PUBACK (undefined off Linux). */
+  cpuMs: number | undefined
 }
 
 const port = parentPort
@@ -44,6 +47,7 @@ port.once('message', () => {
   let acked = 0
   let failed = 0
   let lastAckAt = 0
+  const schedAtGo = readThreadSchedStat()
   const firstPublishAt = clock()
   const finish = () => {
     port.postMessage({
@@ -52,6 +56,7 @@ port.once('message', () => {
       lastAckAt,
       acked,
       failed,
+      cpuMs: diffSchedStat(schedAtGo, readThreadSchedStat())?.cpuMs,
     } satisfies PublishersDone)
     Promise.all(clients.map((c) => c.endAsync())).then(() => port.close())
   }

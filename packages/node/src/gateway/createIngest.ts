@@ -8,6 +8,7 @@ import {
   decodeTelemetry,
   readingIdOf,
   Suite,
+  type TelemetryKeys,
   type TelemetryMessage,
   VeriotError,
   verifyTelemetrySignature,
@@ -15,6 +16,10 @@ import {
 import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import type { TelemetryStore } from '../store/TelemetryStore.ts'
 import type { DeviceCache } from './createDeviceCache.ts'
+import {
+  createSignatureVerifierPool,
+  type TelemetrySignatureVerifier,
+} from './createSignatureVerifierPool.ts'
 
 export type IngestOptions = {
   store: TelemetryStore
@@ -24,6 +29,11 @@ export type IngestOptions = {
   /** Oldest accepted reading, ms before the gateway's clock (offline backlogs). Default 24 h. */
   maxAgeMs?: number
   now?: () => number
+  /**
+   * Worker threads that check P-256 signatures, off the event loop that runs the transports
+   * and the store. 0 (default) checks them inline.
+   */
+  verifyThreads?: number
 }
 
 export type IngestResult = {
@@ -43,6 +53,8 @@ export type Ingest = {
   /** Rejections counted since start, by code. */
   readonly rejected: Map<string, number>
   readonly accepted: { count: number; duplicates: number }
+  /** Stops the verifier threads; later calls of ingest check signatures inline. */
+  close(): Promise<void>
 }
 
 export function createIngest(options: IngestOptions): Ingest {
@@ -53,6 +65,14 @@ export function createIngest(options: IngestOptions): Ingest {
   const auxKeys = new Map<Hex, Uint8Array>()
   const rejected = new Map<string, number>()
   const accepted = { count: 0, duplicates: 0 }
+  let verifier: TelemetrySignatureVerifier | undefined = options.verifyThreads
+    ? createSignatureVerifierPool(options.verifyThreads)
+    : undefined
+  const verifySignature = (
+    msg: TelemetryMessage,
+    keys: TelemetryKeys,
+  ): Promise<boolean> | boolean =>
+    verifier ? verifier.verify(msg, keys) : verifyTelemetrySignature(msg, keys)
 
   async function check(bytes: Uint8Array, expected: Hex | undefined): Promise<IngestResult> {
     const msg: TelemetryMessage = decodeTelemetry(bytes)
@@ -95,7 +115,7 @@ export function createIngest(options: IngestOptions): Ingest {
     const keys = auxPublicKey
       ? { p256PublicKey: hexToBytes(device.publicKey), auxPublicKey }
       : { p256PublicKey: hexToBytes(device.publicKey) }
-    if (!verifyTelemetrySignature(msg, keys)) {
+    if (!(await verifySignature(msg, keys))) {
       throw new VeriotError(
         'SIGNATURE_INVALID',
         `signature of device ${deviceId} does not verify`,
@@ -168,6 +188,11 @@ export function createIngest(options: IngestOptions): Ingest {
   return {
     rejected,
     accepted,
+    async close() {
+      const closing = verifier
+      verifier = undefined
+      await closing?.close()
+    },
     async ingest(bytes, context = {}) {
       try {
         const result = await check(bytes, context.expectedDeviceId)

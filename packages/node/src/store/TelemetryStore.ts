@@ -46,8 +46,13 @@ export type StoreCounts = {
 export type TelemetryStore = {
   /**
    * Persists a reading durably, unless it is already stored (same id: `duplicate`, so a
-   * retransmission is acknowledged again and stored once).
+   * retransmission is acknowledged again and stored once). An implementation may commit
+   * appends made close together in one transaction (group commit); each promise settles only
+   * after the transaction holding its reading committed, and a failed transaction refuses
+   * every reading in it. Sequence and duplicate checks see every earlier append, committed
+   * or in the same transaction; any other call sees every append made before it.
    * @throws SEQUENCE_REPLAYED when seq is not above the device's last accepted one
+   * @throws STORE_FAILED when the transaction failed (nothing of it was stored)
    */
   appendReading(reading: ReadingInput): Promise<'accepted' | 'duplicate'>
   getLastSequence(deviceId: Hex): Promise<number | undefined>
