@@ -134,6 +134,25 @@ describe('createAnomalyDetector', () => {
     assert.equal(detector.get(other), undefined)
   })
 
+  test('behavior: unattributable rejections are listed with zero points', () => {
+    const c = clock()
+    const detector = createAnomalyDetector({ now: c.now })
+    for (let i = 0; i < 50; i++) {
+      detector.observeRejected(device, 'SIGNATURE_INVALID', 'over HTTP', false)
+      detector.observeUnauthorized(device, 'bad connect token', false)
+    }
+    const report = detector.get(device)
+    assert.equal(report?.score, 0, 'a forger cannot lock a device out')
+    assert.deepEqual(
+      report?.reasons.map((r) => [r.reason, r.count]),
+      [
+        ['signature_failure', 50],
+        ['unauthorized', 50],
+      ],
+    )
+    assert.match(report?.reasons[0]?.detail ?? '', /not attributable/)
+  })
+
   test('behavior: points decay with the half-life; reasons keep their counts', () => {
     const c = clock()
     const detector = createAnomalyDetector({ now: c.now, halfLifeMs: 60_000 })

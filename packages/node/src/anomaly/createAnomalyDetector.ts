@@ -56,10 +56,20 @@ export type AcceptedObservation = {
 export type AnomalyDetector = {
   /** Scores an accepted reading (rate, ranges, outliers, gaps). */
   observeAccepted(observation: AcceptedObservation): AnomalyReport
-  /** Scores a rejection by the gateway's check pipeline, by its code. */
-  observeRejected(deviceId: Hex, code: ErrorCode | string, detail?: string): AnomalyReport
-  /** Scores a refused connection or publish under this identity. */
-  observeUnauthorized(deviceId: Hex, detail: string): AnomalyReport
+  /**
+   * Scores a rejection by the gateway's check pipeline, by its code. `attributable` says the
+   * device itself sent it (the transport authenticated it, or its signature verified): anyone
+   * can post a forged or replayed message naming a device, so an unattributable rejection is
+   * listed among the reasons with zero points — visible, but it cannot lock a device out.
+   */
+  observeRejected(
+    deviceId: Hex,
+    code: ErrorCode | string,
+    detail?: string,
+    attributable?: boolean,
+  ): AnomalyReport
+  /** Scores a refused connection or publish under this identity (see `attributable` above). */
+  observeUnauthorized(deviceId: Hex, detail: string, attributable?: boolean): AnomalyReport
   /** The device's current report (decayed to now), or undefined if never seen. */
   get(deviceId: Hex): AnomalyReport | undefined
   /** Every device with a score above `minScore` (default 0), highest first. */
@@ -143,9 +153,15 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
     state.updatedAt = t
   }
 
-  function add(state: DeviceState, reason: AnomalyReason, t: number, detail: string): void {
+  function add(
+    state: DeviceState,
+    reason: AnomalyReason,
+    t: number,
+    detail: string,
+    attributable = true,
+  ): void {
     const entry = state.reasons.get(reason)
-    const points = weights[reason]
+    const points = attributable ? weights[reason] : 0
     if (entry) {
       entry.points += points
       entry.count += 1
@@ -280,12 +296,14 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
       scoreValues(state, observation, t)
       return report(observation.deviceId, state)
     },
-    observeRejected(deviceId, code, detail) {
+    observeRejected(deviceId, code, detail, attributable = true) {
       const t = now()
       const state = stateOf(deviceId, t)
       decay(state, t)
-      roll(state, t)
-      scoreRate(state, t)
+      if (attributable) {
+        roll(state, t)
+        scoreRate(state, t)
+      }
       const reason =
         code === 'SIGNATURE_INVALID'
           ? AnomalyReason.signatureFailure
@@ -294,14 +312,27 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
             : code === 'TOPIC_FORBIDDEN'
               ? AnomalyReason.unauthorized
               : AnomalyReason.rejected
-      add(state, reason, t, detail ? `${code}: ${detail}` : code)
+      const text = detail ? `${code}: ${detail}` : code
+      add(
+        state,
+        reason,
+        t,
+        attributable ? text : `${text} (not attributable: 0 points)`,
+        attributable,
+      )
       return report(deviceId, state)
     },
-    observeUnauthorized(deviceId, detail) {
+    observeUnauthorized(deviceId, detail, attributable = true) {
       const t = now()
       const state = stateOf(deviceId, t)
       decay(state, t)
-      add(state, AnomalyReason.unauthorized, t, detail)
+      add(
+        state,
+        AnomalyReason.unauthorized,
+        t,
+        attributable ? detail : `${detail} (not attributable: 0 points)`,
+        attributable,
+      )
       return report(deviceId, state)
     },
     get(deviceId) {

@@ -41,7 +41,8 @@ export type Lockdown = {
   get(deviceId: Hex): LockdownRecord | undefined
   list(): LockdownRecord[]
   history(deviceId: Hex): LockdownRecord[]
-  /** Re-sends the suspensions of locks journaled as pending (call once on start). */
+  /** Sends the suspensions of locks journaled as pending, and retries failed ones (e.g. the
+   *  gateway has been granted the guardian role since). Call once on start. */
   resume(): void
   /** Resolves when no suspension is in flight (tests, shutdown). */
   settled(): Promise<void>
@@ -162,7 +163,8 @@ export function createLockdown(options: LockdownOptions): Lockdown {
     history: (deviceId) => journal.history(key(deviceId)),
     resume() {
       for (const record of journal.listActive()) {
-        if (record.state === 'pending') {
+        if (record.state === 'failed') journal.update(record.deviceId, { state: 'pending' })
+        if (record.state === 'pending' || record.state === 'failed') {
           startSuspension(record.deviceId, lockdownReasonOf(record))
         }
       }
