@@ -174,7 +174,7 @@ contract FirmwareRegistry is AccessControl {
     error NoApprovals();
     error MinimumNotIncreasing(bytes32 model, uint64 version, uint64 minimumVersion);
     error MinimumAboveLatestApproved(bytes32 model, uint64 version, uint64 latestApprovedVersion);
-    error NotAuthorized(bytes32 model, address caller);
+    error NotVendorOrGuardian(bytes32 model, address caller);
 
     /// @param admin receives DEFAULT_ADMIN_ROLE.
     /// @param verifier P-256 verifier address; address(0) means the precompile at 0x100.
@@ -321,7 +321,7 @@ contract FirmwareRegistry is AccessControl {
     ///         revoked release can be revoked again only to add lockdown; lockdown is never lifted.
     function revokeRelease(bytes32 model, uint64 version, bytes32 reason, bool lockdown) external {
         Model storage m = _existingModel(model);
-        if (!_isVendor(m) && !hasRole(GUARDIAN_ROLE, msg.sender)) revert NotAuthorized(model, msg.sender);
+        if (!_isVendor(m) && !hasRole(GUARDIAN_ROLE, msg.sender)) revert NotVendorOrGuardian(model, msg.sender);
         Release storage r = _releases[model][version];
         if (r.status == Status.None) revert UnknownRelease(model, version);
         if (r.status == Status.Revoked && (r.lockdown || !lockdown)) revert ReleaseAlreadyRevoked(model, version);

@@ -494,10 +494,10 @@ contract FirmwareRegistryTest is FirmwareRegistryFixture {
         vm.prank(guardian);
         registry.revokeRelease(MODEL, V1, "x", false);
         publish(releaseOf(MODEL, V1), none());
-        vm.expectRevert(abi.encodeWithSelector(FirmwareRegistry.NotAuthorized.selector, MODEL, stranger));
+        vm.expectRevert(abi.encodeWithSelector(FirmwareRegistry.NotVendorOrGuardian.selector, MODEL, stranger));
         vm.prank(stranger);
         registry.revokeRelease(MODEL, V1, "x", false);
-        vm.expectRevert(abi.encodeWithSelector(FirmwareRegistry.NotAuthorized.selector, MODEL, otherVendor));
+        vm.expectRevert(abi.encodeWithSelector(FirmwareRegistry.NotVendorOrGuardian.selector, MODEL, otherVendor));
         vm.prank(otherVendor);
         registry.revokeRelease(MODEL, V1, "x", false);
     }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { deviceRegistryAbi } from '@veriot/contracts'
 import { VeriotError } from '@veriot/core'
 import {
   type AuthorityNode,
@@ -13,6 +14,7 @@ import {
   connectChain,
   type Deployment,
   deployContracts,
+  deployFirmwareRegistry,
   type Gateway,
   isDeployed,
   loadAccount,
@@ -153,7 +155,28 @@ async function ensureDeployment(
 ): Promise<{ deployment: Deployment; fresh: boolean }> {
   const recorded = readDeploymentFile(ctx.dataDir)
   if (recorded && !options.redeploy) {
-    if (await isDeployed(conn, recorded)) return { deployment: recorded, fresh: false }
+    if (await isDeployed(conn, recorded)) {
+      if (recorded.contracts.FirmwareRegistry !== undefined) {
+        return { deployment: recorded, fresh: false }
+      }
+      // A record from before FirmwareRegistry existed: add it, with the registry's P-256 verifier.
+      const p256Verifier = await conn.publicClient.readContract({
+        address: recorded.contracts.DeviceRegistry.address,
+        abi: deviceRegistryAbi,
+        functionName: 'p256Verifier',
+      })
+      const firmware = await deployFirmwareRegistry(conn, {
+        p256Verifier,
+        grantOperatorRoles: true,
+        onProgress: (step) => ctx.out.progress(step),
+      })
+      const upgraded = {
+        ...recorded,
+        contracts: { ...recorded.contracts, FirmwareRegistry: firmware },
+      }
+      writeDeploymentFile(ctx.dataDir, upgraded)
+      return { deployment: upgraded, fresh: false }
+    }
     throw new VeriotError(
       'CONTRACT_NOT_DEPLOYED',
       `${join(ctx.dataDir, 'deployment.json')} names DeviceRegistry at ${recorded.contracts.DeviceRegistry.address}, but the chain has no code there (chain state lost?); pass --redeploy to deploy anew`,
@@ -188,6 +211,7 @@ function report(
     contracts: {
       DeviceRegistry: deployment.contracts.DeviceRegistry.address,
       TelemetryAnchor: deployment.contracts.TelemetryAnchor.address,
+      FirmwareRegistry: deployment.contracts.FirmwareRegistry?.address,
     },
     gateway: gateway ? { mqttUrl: gateway.mqttUrl, httpUrl: gateway.httpUrl } : undefined,
     authorities: authorities.map((a) => ({ url: a.url, signer: a.signer })),
@@ -200,6 +224,7 @@ function report(
       ['chain', `${value.chainId} at ${value.rpcUrl}${embedded ? ' (embedded anvil)' : ''}`],
       ['DeviceRegistry', `${value.contracts.DeviceRegistry}${fresh ? ' (deployed now)' : ''}`],
       ['TelemetryAnchor', value.contracts.TelemetryAnchor],
+      ['FirmwareRegistry', value.contracts.FirmwareRegistry],
       ['gateway', gateway ? `MQTT ${gateway.mqttUrl}, HTTP ${gateway.httpUrl}` : 'not started'],
       [
         'authorities',
