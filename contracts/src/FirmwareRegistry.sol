@@ -269,11 +269,12 @@ contract FirmwareRegistry is AccessControl {
     function publishRelease(ReleaseInput calldata input, Approval[] calldata approvals) external {
         Model storage m = _existingModel(input.model);
         _onlyVendor(input.model, m);
-        if (input.version <= m.latestVersion) {
-            revert VersionNotIncreasing(input.model, input.version, m.latestVersion);
-        }
+        // Below the minimum is reported first: it names the rollback, not just the order.
         if (input.version < m.minimumVersion) {
             revert VersionBelowMinimum(input.model, input.version, m.minimumVersion);
+        }
+        if (input.version <= m.latestVersion) {
+            revert VersionNotIncreasing(input.model, input.version, m.latestVersion);
         }
         if (input.imageHash == bytes32(0)) revert InvalidReleaseField("imageHash");
         if (input.imageSize == 0) revert InvalidReleaseField("imageSize");
@@ -414,7 +415,7 @@ contract FirmwareRegistry is AccessControl {
         uint256 indexPlusOne = _keyIndexPlusOne[model][keyId];
         Release storage r = _releases[model][version];
         if (indexPlusOne == 0 || r.keyEpoch != _models[model].keyEpoch) return false;
-        return r.approvalMask & (uint32(1) << (indexPlusOne - 1)) != 0;
+        return r.approvalMask & uint32(1 << (indexPlusOne - 1)) != 0;
     }
 
     function versionsOf(bytes32 model) external view returns (uint64[] memory) {
@@ -453,7 +454,7 @@ contract FirmwareRegistry is AccessControl {
             Approval calldata a = approvals[i];
             uint256 indexPlusOne = _keyIndexPlusOne[model][a.keyId];
             if (indexPlusOne == 0) revert UnknownReleaseKey(model, a.keyId);
-            uint32 bit = uint32(1) << (indexPlusOne - 1);
+            uint32 bit = uint32(1 << (indexPlusOne - 1));
             if (mask & bit != 0) revert DuplicateApproval(model, version, a.keyId);
             ReleaseKey storage key = m.keys[indexPlusOne - 1];
             if (!P256.verify(p256Verifier, digest, a.r, a.s, key.x, key.y)) {

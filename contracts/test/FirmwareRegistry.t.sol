@@ -431,6 +431,9 @@ contract FirmwareRegistryTest is FirmwareRegistryFixture {
         FirmwareRegistry.Approval[] memory late = approvalsOf(r1, 1, 1);
         vm.expectRevert(abi.encodeWithSelector(FirmwareRegistry.VersionBelowMinimum.selector, MODEL, V1, V2));
         registry.approveRelease(MODEL, V1, late);
+        FirmwareRegistry.ReleaseInput memory below = releaseOf(MODEL, V2 - 1);
+        vm.expectRevert(abi.encodeWithSelector(FirmwareRegistry.VersionBelowMinimum.selector, MODEL, V2 - 1, V2));
+        publish(below, none());
         publish(r3, none());
     }
 
