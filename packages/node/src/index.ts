@@ -25,6 +25,7 @@ export {
   type Deployment,
   deployContracts,
   deployFirmwareRegistry,
+  deployMissingContracts,
   isDeployed,
 } from './deployment/deployContracts.ts'
 export { readDeploymentFile, writeDeploymentFile } from './deployment/deploymentFile.ts'

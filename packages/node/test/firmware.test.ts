@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { firmwareRegistryAbi } from '@veriot/contracts'
 import {
@@ -12,6 +15,8 @@ import {
   shortStringToBytes32,
 } from '@veriot/core'
 import { type Hex, keccak256, zeroHash } from 'viem'
+import { deployMissingContracts } from '../src/deployment/deployContracts.ts'
+import { readDeploymentFile, writeDeploymentFile } from '../src/deployment/deploymentFile.ts'
 import { createFirmwareClient, type FirmwareClient } from '../src/firmware/createFirmwareClient.ts'
 import { createMemoryKey, startTestChain, type TestChain } from './testChain.ts'
 
@@ -193,6 +198,50 @@ describe('FirmwareRegistry client against anvil', () => {
         )?.toLowerCase(),
         record.measurement.toLowerCase(),
       )
+    }
+  })
+
+  test('behavior: a deployment record from before FirmwareRegistry gets it added', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'veriot-deployment-'))
+    try {
+      writeDeploymentFile(dir, chain.deployment)
+      const path = join(dir, 'deployment.json')
+      const body = JSON.parse(readFileSync(path, 'utf8'))
+      delete body.contracts.FirmwareRegistry
+      writeFileSync(path, JSON.stringify(body))
+      const old = readDeploymentFile(dir)
+      assert.ok(old)
+      assert.equal(old.contracts.FirmwareRegistry, undefined)
+      assert.throws(
+        () => createFirmwareClient({} as never, old),
+        (err) => isVeriotError(err, 'CONTRACT_NOT_DEPLOYED'),
+      )
+
+      const conn = await chain.as(0)
+      const upgraded = await deployMissingContracts(conn, old, { grantOperatorRoles: true })
+      const added = upgraded.contracts.FirmwareRegistry
+      assert.ok(added)
+      assert.notEqual(added.address, chain.deployment.contracts.FirmwareRegistry?.address)
+      assert.equal(upgraded.contracts.DeviceRegistry.address, old.contracts.DeviceRegistry.address)
+      const read = (functionName: 'p256Verifier' | 'VENDOR_ROLE') =>
+        conn.publicClient.readContract({
+          address: added.address,
+          abi: firmwareRegistryAbi,
+          functionName,
+        })
+      assert.equal(await read('p256Verifier'), '0x0000000000000000000000000000000000000100')
+      const hasVendorRole = await conn.publicClient.readContract({
+        address: added.address,
+        abi: firmwareRegistryAbi,
+        functionName: 'hasRole',
+        args: [(await read('VENDOR_ROLE')) as Hex, conn.account?.address as Hex],
+      })
+      assert.equal(hasVendorRole, true)
+      assert.equal(await deployMissingContracts(conn, upgraded), upgraded, 'nothing left to add')
+      writeDeploymentFile(dir, upgraded)
+      assert.equal(readDeploymentFile(dir)?.contracts.FirmwareRegistry?.address, added.address)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })

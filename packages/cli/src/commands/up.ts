@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { deviceRegistryAbi } from '@veriot/contracts'
 import { VeriotError } from '@veriot/core'
 import {
   type AuthorityNode,
@@ -14,7 +13,7 @@ import {
   connectChain,
   type Deployment,
   deployContracts,
-  deployFirmwareRegistry,
+  deployMissingContracts,
   type Gateway,
   isDeployed,
   loadAccount,
@@ -156,26 +155,13 @@ async function ensureDeployment(
   const recorded = readDeploymentFile(ctx.dataDir)
   if (recorded && !options.redeploy) {
     if (await isDeployed(conn, recorded)) {
-      if (recorded.contracts.FirmwareRegistry !== undefined) {
-        return { deployment: recorded, fresh: false }
-      }
-      // A record from before FirmwareRegistry existed: add it, with the registry's P-256 verifier.
-      const p256Verifier = await conn.publicClient.readContract({
-        address: recorded.contracts.DeviceRegistry.address,
-        abi: deviceRegistryAbi,
-        functionName: 'p256Verifier',
-      })
-      const firmware = await deployFirmwareRegistry(conn, {
-        p256Verifier,
+      // A record from an older version: deploy what it lacks (FirmwareRegistry) and record it.
+      const deployment = await deployMissingContracts(conn, recorded, {
         grantOperatorRoles: true,
         onProgress: (step) => ctx.out.progress(step),
       })
-      const upgraded = {
-        ...recorded,
-        contracts: { ...recorded.contracts, FirmwareRegistry: firmware },
-      }
-      writeDeploymentFile(ctx.dataDir, upgraded)
-      return { deployment: upgraded, fresh: false }
+      if (deployment !== recorded) writeDeploymentFile(ctx.dataDir, deployment)
+      return { deployment, fresh: false }
     }
     throw new VeriotError(
       'CONTRACT_NOT_DEPLOYED',

@@ -18,6 +18,7 @@ import { type Address, zeroAddress } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
 import { type DeployedContract, deployContract } from '../chain/deployContract.ts'
 import { sendContractTx } from '../chain/sendContractTx.ts'
+import { toVeriotError } from '../chain/toVeriotError.ts'
 
 export type Deployment = {
   chainId: number
@@ -173,6 +174,32 @@ export async function deployFirmwareRegistry(
     }
   }
   return firmware
+}
+
+/**
+ * Deploys the contracts that a deployment record from an older version lacks (today:
+ * FirmwareRegistry, with DeviceRegistry's P-256 verifier) and returns the completed record;
+ * returns `deployment` itself when nothing is missing.
+ * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
+ */
+export async function deployMissingContracts(
+  conn: ChainConnection,
+  deployment: Deployment,
+  options: Pick<DeployOptions, 'grantOperatorRoles' | 'onProgress'> = {},
+): Promise<Deployment> {
+  if (deployment.contracts.FirmwareRegistry !== undefined) return deployment
+  let p256Verifier: Address
+  try {
+    p256Verifier = await conn.publicClient.readContract({
+      address: deployment.contracts.DeviceRegistry.address,
+      abi: deviceRegistryAbi,
+      functionName: 'p256Verifier',
+    })
+  } catch (err) {
+    throw toVeriotError(err)
+  }
+  const firmware = await deployFirmwareRegistry(conn, { ...options, p256Verifier })
+  return { ...deployment, contracts: { ...deployment.contracts, FirmwareRegistry: firmware } }
 }
 
 /** True when code is deployed at every contract address of `deployment`. */
