@@ -201,6 +201,24 @@ describe('FirmwareRegistry client against anvil', () => {
     }
   })
 
+  test('behavior: a new key set keeps approved releases approved and restarts pending ones', async () => {
+    const other = 'car-lock'
+    await vendor.setReleaseKeys(other, [k0.publicKey, k1.publicKey], 2)
+    await vendor.publishRelease(releaseParams(other, '1.0.0'), [k0, k1])
+    await vendor.publishRelease(releaseParams(other, '2.0.0'), [k0])
+    assert.equal((await vendor.readRelease(other, v('2.0.0'))).approvals, 1)
+    await vendor.setReleaseKeys(other, [k0.publicKey, k1.publicKey, k2.publicKey], 2)
+    const approved = await vendor.readRelease(other, v('1.0.0'))
+    assert.equal(approved.status, 'approved')
+    assert.equal(approved.approvals, 2)
+    const pending = await vendor.readRelease(other, v('2.0.0'))
+    assert.equal(pending.approvals, 0)
+    assert.deepEqual(pending.approvedBy, [])
+    // The old signature counts again when submitted in the new round.
+    await vendor.approveRelease(other, v('2.0.0'), [k0, k2])
+    assert.equal((await vendor.readRelease(other, v('2.0.0'))).status, 'approved')
+  })
+
   test('behavior: a deployment record from before FirmwareRegistry gets it added', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'veriot-deployment-'))
     try {

@@ -46,9 +46,11 @@ export type ReleaseRecord = {
   status: ReleaseStatus
   verdict: FirmwareVerdict
   lockdown: boolean
+  /** Approvals counted (for an approved release: when it was approved). */
   approvals: number
+  /** The model's current threshold k. */
   threshold: number
-  /** Ids of the current release keys that signed in the current approval round. */
+  /** Current release keys that signed in the current round (empty after a key-set change). */
   approvedBy: Hex[]
   imageHash: Hex
   imageSize: bigint
@@ -189,7 +191,8 @@ export function createFirmwareClient(conn: ChainConnection, deployment: Deployme
       status,
       verdict: firmwareVerdictOf(verdict),
       lockdown: r.lockdown,
-      approvals: approved.filter(Boolean).length,
+      // Stored count; a pending release whose round is older than the key set has none left.
+      approvals: status === 'pending' && r.keyEpoch !== m.keyEpoch ? 0 : r.approvals,
       threshold: m.threshold,
       approvedBy: m.keys.filter((_, i) => approved[i]).map((k) => k.keyId),
       imageHash: r.imageHash,
