@@ -109,7 +109,7 @@ contract DeviceRegistry is AccessControl {
     error InvalidOwner(address owner);
     error InvalidCapability(bytes32 capability);
     error P256VerifierUnavailable(address verifier);
-    error InvalidModel(bytes32 model);
+    error InvalidBreakerModel(bytes32 model);
     error ModelPauseUnchanged(bytes32 model, bool paused);
 
     /// @notice The contract that verifies P-256 signatures with the RIP-7212/EIP-7951 calling
@@ -249,7 +249,7 @@ contract DeviceRegistry is AccessControl {
     }
 
     function _setModelPaused(bytes32 model, bool paused, bytes32 reason) private {
-        if (model == bytes32(0)) revert InvalidModel(model);
+        if (model == bytes32(0)) revert InvalidBreakerModel(model);
         if (modelPaused[model] == paused) revert ModelPauseUnchanged(model, paused);
         modelPaused[model] = paused;
         if (paused) emit ModelPaused(model, msg.sender, reason);

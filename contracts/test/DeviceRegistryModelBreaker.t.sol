@@ -54,7 +54,7 @@ contract DeviceRegistryModelBreakerTest is DeviceRegistryFixture {
 
     function test_pauseModel_revertsForTheZeroModel_andUnchangedState() public {
         vm.startPrank(guardian);
-        vm.expectRevert(abi.encodeWithSelector(DeviceRegistry.InvalidModel.selector, bytes32(0)));
+        vm.expectRevert(abi.encodeWithSelector(DeviceRegistry.InvalidBreakerModel.selector, bytes32(0)));
         registry.pauseModel(bytes32(0), "");
         registry.pauseModel("sensor", "");
         vm.expectRevert(abi.encodeWithSelector(DeviceRegistry.ModelPauseUnchanged.selector, bytes32("sensor"), true));

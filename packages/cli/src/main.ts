@@ -17,6 +17,19 @@ import {
   transitionCommand,
 } from './commands/device.ts'
 import { downCommand } from './commands/down.ts'
+import {
+  type ApproveOptions,
+  approveCommand,
+  listFirmwareCommand,
+  type PublishOptions,
+  publishCommand,
+  type RevokeOptions,
+  revokeCommand,
+  type SetKeysOptions,
+  setKeysCommand,
+  setMinimumCommand,
+  showFirmwareCommand,
+} from './commands/firmware.ts'
 import { type GatewayCliOptions, gatewayCommand } from './commands/gateway.ts'
 import { keyCommand } from './commands/key.ts'
 import { proofCommand, readingsCommand, verifyCommand } from './commands/proof.ts'
@@ -230,6 +243,71 @@ Error codes are listed in docs/errors.md.`,
     .command('revoke <id> <capability>')
     .description('revoke a capability (owner)')
     .action(run((ctx, id: string, cap: string) => capabilityCommand(ctx, 'revoke', id, cap)))
+
+  const firmware = program
+    .command('firmware')
+    .description(
+      'firmware releases per model: release keys (k of n), publish, approve, revoke, minimum version',
+    )
+  const keyRef = 'release key: file:<path> or pkcs11:token=<label>;object=<label> (repeatable)'
+  firmware
+    .command('set-keys <model>')
+    .description("set a model's P-256 release keys and threshold k (claims the model; vendor)")
+    .option('--key <ref...>', keyRef)
+    .option(
+      '--public-key <hex...>',
+      'release public key 0x04…, for keys held elsewhere (repeatable)',
+    )
+    .requiredOption('--threshold <k>', 'approvals needed for a release, 1..number of keys')
+    .action(run((ctx, model: string, o: SetKeysOptions) => setKeysCommand(ctx, model, o)))
+  firmware
+    .command('publish <model> <version>')
+    .description('publish a release (vendor); approved at once when the --key signatures reach k')
+    .requiredOption('--image <file>', 'firmware image; its SHA-256 and size are recorded')
+    .requiredOption(
+      '--measurement <hex>',
+      'expected PCR digest (bytes32) of a device running this image',
+    )
+    .option('--metadata <file>', 'metadata document; its SHA-256 is recorded')
+    .option('--metadata-uri <uri>', 'where to fetch the metadata (up to 256 bytes)')
+    .option('--key <ref...>', keyRef)
+    .action(
+      run((ctx, model: string, version: string, o: PublishOptions) =>
+        publishCommand(ctx, model, version, o),
+      ),
+    )
+  firmware
+    .command('approve <model> <version>')
+    .description('sign a published release with release keys and submit the signatures (anyone)')
+    .option('--key <ref...>', keyRef)
+    .option('--image <file>', 'sign only if the published image hash is this file’s SHA-256')
+    .action(
+      run((ctx, model: string, version: string, o: ApproveOptions) =>
+        approveCommand(ctx, model, version, o),
+      ),
+    )
+  firmware
+    .command('revoke <model> <version>')
+    .description('revoke a release, e.g. a vulnerable one (vendor or guardian)')
+    .requiredOption('--reason <text>', 'why, up to 31 ASCII characters (recorded on chain)')
+    .option('--lockdown', 'devices running it are to be locked down (never lifted)')
+    .action(
+      run((ctx, model: string, version: string, o: RevokeOptions) =>
+        revokeCommand(ctx, model, version, o),
+      ),
+    )
+  firmware
+    .command('set-minimum <model> <version>')
+    .description('raise the minimum version of a model: rollback protection (vendor)')
+    .action(run((ctx, model: string, version: string) => setMinimumCommand(ctx, model, version)))
+  firmware
+    .command('list [model]')
+    .description('all models, or one model with its release keys and releases')
+    .action(run((ctx, model: string | undefined) => listFirmwareCommand(ctx, model)))
+  firmware
+    .command('show <model> <version>')
+    .description('one release: status, verdict, approvals, hashes, measurement')
+    .action(run((ctx, model: string, version: string) => showFirmwareCommand(ctx, model, version)))
 
   program
     .command('readings')

@@ -44,6 +44,29 @@ export {
 } from './attestation/verifyAttestation.ts'
 export { type ErrorCode, ErrorCodes, ExitCode } from './errors/codes.ts'
 export { type ErrorContext, isVeriotError, VeriotError } from './errors/VeriotError.ts'
+export {
+  decodeModelVersionsWord,
+  decodeReleaseHeaderWord,
+  firmwareVerdictFromWords,
+} from './firmware/decodeFirmwareWords.ts'
+export {
+  FIRMWARE_REGISTRY_LAYOUT,
+  type FirmwareStorageSlots,
+  firmwareStorageSlots,
+} from './firmware/firmwareStorageSlots.ts'
+export {
+  type FirmwareVerdict,
+  firmwareVerdictOf,
+  firmwareVerdicts,
+  type ReleaseStatus,
+  releaseStatuses,
+  releaseStatusOf,
+} from './firmware/firmwareVerdict.ts'
+export {
+  encodeReleaseMessage,
+  type FirmwareRelease,
+  RELEASE_DOMAIN,
+} from './firmware/releaseMessage.ts'
 export { isMerkleInclusionValid } from './merkle/isMerkleInclusionValid.ts'
 export { merkleInclusionProof } from './merkle/merkleInclusionProof.ts'
 export { MERKLE_HASH_BYTES, merkleLeafHash } from './merkle/merkleLeafHash.ts'

@@ -27,9 +27,19 @@ export { toVeriotError } from './chain/toVeriotError.ts'
 export {
   type Deployment,
   deployContracts,
+  deployFirmwareRegistry,
+  deployMissingContracts,
   isDeployed,
 } from './deployment/deployContracts.ts'
 export { readDeploymentFile, writeDeploymentFile } from './deployment/deploymentFile.ts'
+export {
+  createFirmwareClient,
+  type FirmwareClient,
+  type ModelRecord,
+  type ReleaseParams,
+  type ReleaseRecord,
+  type ReleaseSigner,
+} from './firmware/createFirmwareClient.ts'
 export { createDeviceCache, type DeviceCache } from './gateway/createDeviceCache.ts'
 export { createIngest, type Ingest, type IngestResult } from './gateway/createIngest.ts'
 export {

@@ -13,6 +13,7 @@ import {
   connectChain,
   type Deployment,
   deployContracts,
+  deployMissingContracts,
   type Gateway,
   isDeployed,
   loadAccount,
@@ -153,7 +154,15 @@ async function ensureDeployment(
 ): Promise<{ deployment: Deployment; fresh: boolean }> {
   const recorded = readDeploymentFile(ctx.dataDir)
   if (recorded && !options.redeploy) {
-    if (await isDeployed(conn, recorded)) return { deployment: recorded, fresh: false }
+    if (await isDeployed(conn, recorded)) {
+      // A record from an older version: deploy what it lacks (FirmwareRegistry) and record it.
+      const deployment = await deployMissingContracts(conn, recorded, {
+        grantOperatorRoles: true,
+        onProgress: (step) => ctx.out.progress(step),
+      })
+      if (deployment !== recorded) writeDeploymentFile(ctx.dataDir, deployment)
+      return { deployment, fresh: false }
+    }
     throw new VeriotError(
       'CONTRACT_NOT_DEPLOYED',
       `${join(ctx.dataDir, 'deployment.json')} names DeviceRegistry at ${recorded.contracts.DeviceRegistry.address}, but the chain has no code there (chain state lost?); pass --redeploy to deploy anew`,
@@ -188,6 +197,7 @@ function report(
     contracts: {
       DeviceRegistry: deployment.contracts.DeviceRegistry.address,
       TelemetryAnchor: deployment.contracts.TelemetryAnchor.address,
+      FirmwareRegistry: deployment.contracts.FirmwareRegistry?.address,
     },
     gateway: gateway ? { mqttUrl: gateway.mqttUrl, httpUrl: gateway.httpUrl } : undefined,
     authorities: authorities.map((a) => ({ url: a.url, signer: a.signer })),
@@ -200,6 +210,7 @@ function report(
       ['chain', `${value.chainId} at ${value.rpcUrl}${embedded ? ' (embedded anvil)' : ''}`],
       ['DeviceRegistry', `${value.contracts.DeviceRegistry}${fresh ? ' (deployed now)' : ''}`],
       ['TelemetryAnchor', value.contracts.TelemetryAnchor],
+      ['FirmwareRegistry', value.contracts.FirmwareRegistry],
       ['gateway', gateway ? `MQTT ${gateway.mqttUrl}, HTTP ${gateway.httpUrl}` : 'not started'],
       [
         'authorities',

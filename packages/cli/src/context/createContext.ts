@@ -5,8 +5,10 @@ import { VeriotError } from '@veriot/core'
 import {
   type ChainConnection,
   connectChain,
+  createFirmwareClient,
   createRegistryClient,
   type Deployment,
+  type FirmwareClient,
   loadAccount,
   type RegistryClient,
   readDeploymentFile,
@@ -33,6 +35,7 @@ export type CommandContext = {
   connect(options?: { needsAccount?: boolean }): Promise<ChainConnection>
   deployment(): Deployment
   registry(options?: { needsAccount?: boolean }): Promise<RegistryClient>
+  firmware(options?: { needsAccount?: boolean }): Promise<FirmwareClient>
 }
 
 export function createContext(options: GlobalOptions): CommandContext {
@@ -113,6 +116,10 @@ export function createContext(options: GlobalOptions): CommandContext {
     async registry(opts = {}) {
       const d = deployment()
       return createRegistryClient(await connect(opts), d)
+    },
+    async firmware(opts = {}) {
+      const d = deployment()
+      return createFirmwareClient(await connect(opts), d)
     },
   }
 }

@@ -1,7 +1,14 @@
 // Turns viem errors into VeriotErrors: contract custom errors by name, network failures as
 // RPC_UNREACHABLE, anything else as TX_FAILED with the original as cause.
 
-import { deviceStatusOf, type ErrorCode, VeriotError } from '@veriot/core'
+import {
+  deviceStatusOf,
+  type ErrorCode,
+  firmwareVersionFromUint64,
+  releaseStatusOf,
+  shortStringFromBytes32,
+  VeriotError,
+} from '@veriot/core'
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError } from 'viem'
 
 /** Contract custom error name → Veriot error code. */
@@ -19,8 +26,35 @@ const contractErrorCodes: Record<string, ErrorCode> = {
   InvalidCapability: 'CAPABILITY_INVALID',
   AccessControlUnauthorizedAccount: 'ROLE_MISSING',
   P256VerifierUnavailable: 'P256_VERIFIER_UNAVAILABLE',
-  InvalidModel: 'INVALID_ARGUMENT',
+  InvalidBreakerModel: 'INVALID_ARGUMENT',
   ModelPauseUnchanged: 'MODEL_PAUSE_UNCHANGED',
+  // FirmwareRegistry
+  InvalidModel: 'FIRMWARE_MODEL_INVALID',
+  UnknownModel: 'FIRMWARE_MODEL_UNKNOWN',
+  NotModelVendor: 'FIRMWARE_NOT_AUTHORIZED',
+  NotVendorOrGuardian: 'FIRMWARE_NOT_AUTHORIZED',
+  InvalidVendor: 'FIRMWARE_VENDOR_INVALID',
+  InvalidThreshold: 'FIRMWARE_THRESHOLD_INVALID',
+  InvalidReleaseKey: 'FIRMWARE_KEY_INVALID',
+  DuplicateReleaseKey: 'FIRMWARE_KEY_INVALID',
+  InvalidReleaseField: 'FIRMWARE_RELEASE_INVALID',
+  VersionNotIncreasing: 'FIRMWARE_VERSION_NOT_INCREASING',
+  VersionBelowMinimum: 'FIRMWARE_VERSION_BELOW_MINIMUM',
+  UnknownRelease: 'FIRMWARE_RELEASE_UNKNOWN',
+  ReleaseNotPending: 'FIRMWARE_RELEASE_NOT_PENDING',
+  ReleaseAlreadyRevoked: 'FIRMWARE_RELEASE_REVOKED',
+  UnknownReleaseKey: 'FIRMWARE_RELEASE_KEY_UNKNOWN',
+  DuplicateApproval: 'FIRMWARE_APPROVAL_DUPLICATE',
+  InvalidReleaseSignature: 'FIRMWARE_SIGNATURE_INVALID',
+  NoApprovals: 'FIRMWARE_SIGNATURE_INVALID',
+  MinimumNotIncreasing: 'FIRMWARE_MINIMUM_INVALID',
+  MinimumAboveLatestApproved: 'FIRMWARE_RELEASE_NOT_APPROVED',
+}
+
+/** ReleaseNotPending of a revoked release is reported as FIRMWARE_RELEASE_REVOKED. */
+function codeOf(name: string, args: readonly unknown[]): ErrorCode {
+  if (name === 'ReleaseNotPending' && Number(args[2]) === 3) return 'FIRMWARE_RELEASE_REVOKED'
+  return contractErrorCodes[name] ?? 'TX_FAILED'
 }
 
 /** Maps any error thrown by viem (or already a VeriotError) to a VeriotError. */
@@ -31,7 +65,7 @@ export function toVeriotError(err: unknown): VeriotError {
     if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
       const name = reverted.data.errorName
       const args = (reverted.data.args ?? []) as readonly unknown[]
-      const code = contractErrorCodes[name] ?? 'TX_FAILED'
+      const code = codeOf(name, args)
       return new VeriotError(code, describeRevert(name, args), {
         cause: err,
         context: { contractError: name, ...argsContext(name, args) },
@@ -83,10 +117,51 @@ function describeRevert(name: string, args: readonly unknown[]): string {
       return `${a} lacks role ${b}`
     case 'P256VerifierUnavailable':
       return `no P-256 verifier answers at ${a} on this chain (see docs/contracts.md for the fallback)`
-    case 'InvalidModel':
+    case 'InvalidBreakerModel':
       return '"model" expected a nonzero short string'
     case 'ModelPauseUnchanged':
-      return `model ${a} is already ${b ? 'paused' : 'running'}`
+      return `model ${label(a)} is already ${b ? 'paused' : 'running'}`
+    // FirmwareRegistry
+    case 'InvalidModel':
+      return '"model" expected 1 to 31 ASCII characters, got an empty model'
+    case 'UnknownModel':
+      return `model ${label(a)} has no vendor on FirmwareRegistry (set its release keys first)`
+    case 'NotModelVendor':
+      return `model ${label(a)}: ${b} is not its vendor (or lacks VENDOR_ROLE)`
+    case 'NotVendorOrGuardian':
+      return `model ${label(a)}: ${b} is neither its vendor nor a guardian`
+    case 'InvalidVendor':
+      return `"vendor" expected another account holding VENDOR_ROLE, got ${a}`
+    case 'InvalidThreshold':
+      return `"threshold" expected 1 ≤ k ≤ n ≤ 32, got k = ${a} with n = ${b} keys`
+    case 'InvalidReleaseKey':
+      return `release key ${a} is not a point on P-256`
+    case 'DuplicateReleaseKey':
+      return `release key ${a} is given twice`
+    case 'InvalidReleaseField':
+      return `release field "${label(a)}" is missing or too long`
+    case 'VersionNotIncreasing':
+      return `model ${label(a)}: version ${version(b)} is not above the latest published version ${version(c)}`
+    case 'VersionBelowMinimum':
+      return `model ${label(a)}: version ${version(b)} is below the minimum version ${version(c)}`
+    case 'UnknownRelease':
+      return `model ${label(a)} has no release ${version(b)}`
+    case 'ReleaseNotPending':
+      return `release ${label(a)} ${version(b)} is ${releaseStatusOf(Number(c))}, not pending`
+    case 'ReleaseAlreadyRevoked':
+      return `release ${label(a)} ${version(b)} is already revoked (a lockdown is never lifted)`
+    case 'UnknownReleaseKey':
+      return `model ${label(a)}: key ${b} is not one of its release keys`
+    case 'DuplicateApproval':
+      return `release ${label(a)} ${version(b)}: key ${c} has already signed`
+    case 'InvalidReleaseSignature':
+      return `release ${label(a)} ${version(b)}: the signature of key ${c} does not verify`
+    case 'NoApprovals':
+      return 'no release signatures were given'
+    case 'MinimumNotIncreasing':
+      return `model ${label(a)}: minimum ${version(b)} is not above the current minimum ${version(c)}`
+    case 'MinimumAboveLatestApproved':
+      return `model ${label(a)}: minimum ${version(b)} is above the highest approved version ${version(c)}`
     default:
       return `contract reverted with ${name}(${args.map(String).join(', ')})`
   }
@@ -106,9 +181,45 @@ function argsContext(name: string, args: readonly unknown[]): Record<string, str
   ) {
     out.deviceId = String(args[0])
   }
+  if (firmwareErrorsWithModel.includes(name) && typeof args[0] === 'string') {
+    out.model = label(args[0])
+    if (
+      typeof args[1] === 'bigint' &&
+      !['UnknownReleaseKey', 'NotModelVendor', 'NotVendorOrGuardian'].includes(name)
+    ) {
+      out.version = version(args[1])
+    }
+  }
   if (name === 'InvalidTransition') {
     out.from = deviceStatusOf(Number(args[1]))
     out.to = deviceStatusOf(Number(args[2]))
   }
   return out
+}
+
+const firmwareErrorsWithModel = [
+  'UnknownModel',
+  'NotModelVendor',
+  'NotVendorOrGuardian',
+  'VersionNotIncreasing',
+  'VersionBelowMinimum',
+  'UnknownRelease',
+  'ReleaseNotPending',
+  'ReleaseAlreadyRevoked',
+  'UnknownReleaseKey',
+  'DuplicateApproval',
+  'InvalidReleaseSignature',
+  'MinimumNotIncreasing',
+  'MinimumAboveLatestApproved',
+]
+
+/** A bytes32 short string (model, field name) as text; anything else as it is. */
+function label(value: unknown): string {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(value)) return String(value)
+  const text = shortStringFromBytes32(value as `0x${string}`)
+  return /^[\x20-\x7e]+$/.test(text) ? text : value
+}
+
+function version(value: unknown): string {
+  return typeof value === 'bigint' ? firmwareVersionFromUint64(value) : String(value)
 }

@@ -8,6 +8,8 @@ import {
   authorityRegistryBytecode,
   deviceRegistryAbi,
   deviceRegistryBytecode,
+  firmwareRegistryAbi,
+  firmwareRegistryBytecode,
   telemetryAnchorAbi,
   telemetryAnchorBytecode,
 } from '@veriot/contracts'
@@ -16,6 +18,7 @@ import { type Address, zeroAddress } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
 import { type DeployedContract, deployContract } from '../chain/deployContract.ts'
 import { sendContractTx } from '../chain/sendContractTx.ts'
+import { toVeriotError } from '../chain/toVeriotError.ts'
 
 export type Deployment = {
   chainId: number
@@ -25,13 +28,18 @@ export type Deployment = {
     TelemetryAnchor: DeployedContract
     AuthorityRegistry: DeployedContract
     AccessGrants: DeployedContract
+    /** Absent only in deployment records written before FirmwareRegistry existed. */
+    FirmwareRegistry?: DeployedContract
   }
 }
 
 export type DeployOptions = {
   /** P-256 verifier for chains without the P256VERIFY precompile (default: precompile 0x100). */
   p256Verifier?: Address
-  /** Also grant the deployer MANUFACTURER and GUARDIAN (embedded single-operator setup). */
+  /**
+   * Also grant the deployer MANUFACTURER and GUARDIAN on DeviceRegistry, and VENDOR and GUARDIAN
+   * on FirmwareRegistry (embedded single-operator setup).
+   */
   grantOperatorRoles?: boolean
   onProgress?: (step: string) => void
   /** AuthorityRegistry parameters (defaults: 1 ETH minimum, 1 day exit lock, 50 % to the prover). */
@@ -44,8 +52,8 @@ export type DeployOptions = {
 }
 
 /**
- * Deploys DeviceRegistry (the connected account as admin), TelemetryAnchor, AuthorityRegistry
- * and AccessGrants.
+ * Deploys DeviceRegistry (the connected account as admin), TelemetryAnchor, AuthorityRegistry,
+ * AccessGrants and FirmwareRegistry (the connected account as admin).
  * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
  */
 export async function deployContracts(
@@ -111,6 +119,7 @@ export async function deployContracts(
     bytecode: accessGrantsBytecode,
     args: [registry.address],
   })
+  const firmware = await deployFirmwareRegistry(conn, options)
   return {
     chainId: conn.chainId,
     deployer: account.address,
@@ -119,13 +128,84 @@ export async function deployContracts(
       TelemetryAnchor: anchor,
       AuthorityRegistry: authorities,
       AccessGrants: grants,
+      FirmwareRegistry: firmware,
     },
   }
+}
+
+/**
+ * Deploys FirmwareRegistry (the connected account as admin) and, with `grantOperatorRoles`,
+ * grants that account VENDOR and GUARDIAN. Also used to add it to an older deployment.
+ * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
+ */
+export async function deployFirmwareRegistry(
+  conn: ChainConnection,
+  options: Pick<DeployOptions, 'p256Verifier' | 'grantOperatorRoles' | 'onProgress'> = {},
+): Promise<DeployedContract> {
+  const { account } = conn
+  if (account === undefined) {
+    throw new VeriotError('ACCOUNT_MISSING', 'deploying contracts needs an account with funds')
+  }
+  options.onProgress?.('deploying FirmwareRegistry')
+  const firmware = await deployContract(conn, {
+    name: 'FirmwareRegistry',
+    abi: firmwareRegistryAbi,
+    bytecode: firmwareRegistryBytecode,
+    args: [account.address, options.p256Verifier ?? zeroAddress],
+    revert: {
+      code: 'P256_VERIFIER_UNAVAILABLE',
+      hint: 'the chain probably lacks the P256VERIFY precompile — see docs/contracts.md',
+    },
+  })
+  if (options.grantOperatorRoles) {
+    for (const role of ['VENDOR_ROLE', 'GUARDIAN_ROLE'] as const) {
+      options.onProgress?.(`granting FirmwareRegistry ${role} to ${account.address}`)
+      const roleId = await conn.publicClient.readContract({
+        address: firmware.address,
+        abi: firmwareRegistryAbi,
+        functionName: role,
+      })
+      await sendContractTx(conn, {
+        address: firmware.address,
+        abi: firmwareRegistryAbi,
+        functionName: 'grantRole',
+        args: [roleId, account.address],
+      })
+    }
+  }
+  return firmware
+}
+
+/**
+ * Deploys the contracts that a deployment record from an older version lacks (today:
+ * FirmwareRegistry, with DeviceRegistry's P-256 verifier) and returns the completed record;
+ * returns `deployment` itself when nothing is missing.
+ * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
+ */
+export async function deployMissingContracts(
+  conn: ChainConnection,
+  deployment: Deployment,
+  options: Pick<DeployOptions, 'grantOperatorRoles' | 'onProgress'> = {},
+): Promise<Deployment> {
+  if (deployment.contracts.FirmwareRegistry !== undefined) return deployment
+  let p256Verifier: Address
+  try {
+    p256Verifier = await conn.publicClient.readContract({
+      address: deployment.contracts.DeviceRegistry.address,
+      abi: deviceRegistryAbi,
+      functionName: 'p256Verifier',
+    })
+  } catch (err) {
+    throw toVeriotError(err)
+  }
+  const firmware = await deployFirmwareRegistry(conn, { ...options, p256Verifier })
+  return { ...deployment, contracts: { ...deployment.contracts, FirmwareRegistry: firmware } }
 }
 
 /** True when code is deployed at every contract address of `deployment`. */
 export async function isDeployed(conn: ChainConnection, deployment: Deployment): Promise<boolean> {
   for (const contract of Object.values(deployment.contracts)) {
+    if (contract === undefined) continue
     const code = await conn.publicClient.getCode({ address: contract.address })
     if (code === undefined || code === '0x') return false
   }

@@ -24,6 +24,8 @@ const schema = z.object({
     TelemetryAnchor: contract,
     AuthorityRegistry: contract,
     AccessGrants: contract,
+    // Optional: records written before FirmwareRegistry existed lack it (`veriot up` adds it).
+    FirmwareRegistry: contract.optional(),
   }),
 })
 
@@ -55,6 +57,9 @@ export function readDeploymentFile(dataDir: string): Deployment | undefined {
       TelemetryAnchor: toContract(parsed.contracts.TelemetryAnchor),
       AuthorityRegistry: toContract(parsed.contracts.AuthorityRegistry),
       AccessGrants: toContract(parsed.contracts.AccessGrants),
+      ...(parsed.contracts.FirmwareRegistry
+        ? { FirmwareRegistry: toContract(parsed.contracts.FirmwareRegistry) }
+        : {}),
     },
   }
 }
@@ -67,10 +72,16 @@ export function writeDeploymentFile(dataDir: string, d: Deployment): void {
     chainId: d.chainId,
     deployer: d.deployer,
     contracts: Object.fromEntries(
-      Object.entries(d.contracts).map(([name, c]) => [
-        name,
-        { address: c.address, blockNumber: c.blockNumber.toString(), txHash: c.txHash },
-      ]),
+      Object.entries(d.contracts).flatMap(([name, c]) =>
+        c === undefined
+          ? []
+          : [
+              [
+                name,
+                { address: c.address, blockNumber: c.blockNumber.toString(), txHash: c.txHash },
+              ],
+            ],
+      ),
     ),
   }
   writeFileSync(`${path}.tmp`, `${JSON.stringify(body, null, 2)}\n`)
