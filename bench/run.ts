@@ -8,8 +8,9 @@ import { gasBench } from './gas/runGasBench.ts'
 import { ingestBench } from './ingest/runIngestBench.ts'
 import { proofBench } from './proof/runProofBench.ts'
 import { writeResult } from './report/writeResult.ts'
+import { verifiedBench } from './verified/runVerifiedBench.ts'
 
-const benchmarks: Benchmark[] = [ingestBench, gasBench, proofBench]
+const benchmarks: Benchmark[] = [ingestBench, gasBench, proofBench, verifiedBench]
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

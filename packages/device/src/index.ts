@@ -1,12 +1,23 @@
 // Public entry of @veriot/device: the device SDK (keys, telemetry suites and publishers).
 
+export type { Attester } from './attestation/Attester.ts'
 export {
+  createSoftwareAttester,
+  type SoftwareAttesterOptions,
+} from './attestation/createSoftwareAttester.ts'
+export { createTpmAttester, type TpmAttesterOptions } from './attestation/createTpmAttester.ts'
+export {
+  type AggregateEvidence,
   createVerifyingClient,
   type Evidence,
   type VerifyingClient,
   type VerifyingClientOptions,
 } from './client/createVerifyingClient.ts'
-export { AUTHORITY_REGISTRY_LAYOUT, readAuthoritySet } from './client/readAuthoritySet.ts'
+export {
+  AUTHORITY_REGISTRY_LAYOUT,
+  type AuthoritySet,
+  readAuthoritySet,
+} from './client/readAuthoritySet.ts'
 export { createDeviceKey } from './keys/createDeviceKey.ts'
 export type { DeviceKey } from './keys/DeviceKey.ts'
 export type { KeySecrets } from './keys/KeySecrets.ts'
@@ -21,6 +32,10 @@ export {
   createSoftwareKeyFile,
 } from './keys/software/createSoftwareKeyFile.ts'
 export { openSoftwareKeyFile } from './keys/software/openSoftwareKeyFile.ts'
+export { createTpmKeyStore } from './keys/tpm/createTpmKeyStore.ts'
+export { openTpmKey } from './keys/tpm/openTpmKey.ts'
+export { openTpmKeyStore } from './keys/tpm/openTpmKeyStore.ts'
+export type { TpmKeyOptions, TpmKeyStore, TpmQuote } from './keys/tpm/TpmKeyStore.ts'
 export type { AuxKey } from './suites/AuxKey.ts'
 export { createEd25519Key } from './suites/createEd25519Key.ts'
 export { createMlDsa44Key } from './suites/createMlDsa44Key.ts'
@@ -77,10 +92,19 @@ export {
 } from './verified/attestationDigest.ts'
 export { type DeviceWord, decodeDeviceWord } from './verified/decodeDeviceWord.ts'
 export {
+  decodeVerifiedReadBinary,
+  VERIFIED_READ_BINARY_MAX_BYTES,
+} from './verified/decodeVerifiedReadBinary.ts'
+export {
   DEVICE_RECORD_WORDS,
   DEVICE_REGISTRY_LAYOUT,
   deviceRegistrySlots,
 } from './verified/deviceRegistrySlots.ts'
+export {
+  encodeVerifiedReadBinary,
+  VERIFIED_READ_BINARY_KEYS,
+  VERIFIED_READ_BINARY_MAX_DEPTH,
+} from './verified/encodeVerifiedReadBinary.ts'
 export { mappingSlot } from './verified/mappingSlot.ts'
 export {
   parseVerifiedReadResponse,
@@ -95,6 +119,15 @@ export type { StorageSlot } from './verified/storageSlotToWord.ts'
 export { structFieldSlot } from './verified/structFieldSlot.ts'
 export type { Address, VerifiedRead, VerifiedReadPolicy } from './verified/VerifiedRead.ts'
 export { type ProvenAccount, verifyAccountProof } from './verified/verifyAccountProof.ts'
+export {
+  type AggregateAttestation,
+  BLS_ATTESTATION_DST,
+  type BlsEngine,
+  getBlsEngine,
+  type VerifyAggregateAttestationParameters,
+  verifyAggregateAttestation,
+  verifyAggregateAttestationWith,
+} from './verified/verifyAggregateAttestation.ts'
 export {
   type Attestation,
   type VerifyAttestationsParameters,

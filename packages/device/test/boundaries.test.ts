@@ -15,6 +15,11 @@ const allowed = [
   /^mqtt$/,
   // Merkle-Patricia proofs and RLP for verified reads (ethereumjs; no client, no network).
   /^@ethereumjs\/(mpt|rlp)$/,
+  // CBOR (cborg, no dependencies) for the compact binary verified-read form.
+  /^cborg$/,
+  // Optional native BLS12-381 (blst through prebuilt N-API binaries, no install script, no
+  // download): verifyAggregateAttestation falls back to noble when it does not load.
+  /^@chainsafe\/blst$/,
 ]
 const src = new URL('../src/', import.meta.url).pathname
 
@@ -33,7 +38,8 @@ test('behavior: src imports only device-safe modules', async () => {
   assert.ok(files.length > 10)
   for (const file of files) {
     const text = await readFile(file, 'utf8')
-    const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map(
+    // require() too: an optional native module is loaded with createRequire.
+    const specifiers = [...text.matchAll(/(?:from|import|require)\s*\(?\s*'([^']+)'/g)].map(
       (m) => m[1] as string,
     )
     for (const specifier of specifiers) {
@@ -48,6 +54,7 @@ test('behavior: src imports only device-safe modules', async () => {
 test('behavior: package dependencies are device-safe', async () => {
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
   assert.deepEqual(Object.keys(pkg.dependencies).sort(), [
+    '@chainsafe/blst',
     '@ethereumjs/mpt',
     '@ethereumjs/rlp',
     '@noble/ciphers',
@@ -55,6 +62,7 @@ test('behavior: package dependencies are device-safe', async () => {
     '@noble/hashes',
     '@noble/post-quantum',
     '@veriot/core',
+    'cborg',
     'mqtt',
     'pkcs11js',
     'zod',
