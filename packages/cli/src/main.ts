@@ -436,6 +436,16 @@ function addGatewayOptions(cmd: Command): void {
     .option('--max-skew <ms>', 'how far ahead of the gateway clock a reading may be', '300000')
     .option('--max-age <ms>', 'how old a reading may be (offline backlogs)', '86400000')
     .option('--store <file>', 'SQLite store (default <data-dir>/gateway.sqlite)')
+    .option('--no-anomaly', 'turn off anomaly scoring and automatic lockdown')
+    .option('--anomaly-threshold <points>', 'score at which a device is locked down', '100')
+    .option(
+      '--declared-range <name:unit:min:max...>',
+      'declared range of a metric; a value outside it (or in another unit) is an anomaly',
+    )
+    .option(
+      '--webhook-url <url>',
+      'POST signed lockdown events here (secret in env VERIOT_WEBHOOK_SECRET)',
+    )
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -2,6 +2,7 @@
 // against the chain of this data directory. `veriot up` starts one itself.
 
 import { join } from 'node:path'
+import { VeriotError } from '@veriot/core'
 import { type ChainConnection, type Deployment, type Gateway, startGateway } from '@veriot/node'
 import type { CommandContext } from '../context/createContext.ts'
 import { formatFields } from '../context/output.ts'
@@ -17,6 +18,10 @@ export type GatewayCliOptions = {
   maxSkew?: string
   maxAge?: string
   store?: string
+  anomaly?: boolean
+  anomalyThreshold?: string
+  declaredRange?: string[]
+  webhookUrl?: string
 }
 
 const int = (name: string, value: string | undefined, min: number, max: number) =>
@@ -35,6 +40,15 @@ export async function startGatewayFromCli(
   const batchAge = int('--batch-age', o.batchAge, 1, 86_400_000)
   const maxSkew = int('--max-skew', o.maxSkew, 0, 86_400_000)
   const maxAge = int('--max-age', o.maxAge, 0, 365 * 86_400_000)
+  const threshold = int('--anomaly-threshold', o.anomalyThreshold, 1, 1_000_000)
+  const declaredRanges = (o.declaredRange ?? []).map(parseDeclaredRange)
+  const secret = process.env.VERIOT_WEBHOOK_SECRET
+  if (o.webhookUrl && !secret) {
+    throw new VeriotError(
+      'CONFIG_INVALID',
+      '"--webhook-url" needs the shared secret in env VERIOT_WEBHOOK_SECRET (16+ characters)',
+    )
+  }
   return startGateway({
     conn,
     deployment,
@@ -47,6 +61,11 @@ export async function startGatewayFromCli(
     ...(batchAge !== undefined ? { maxBatchAgeMs: batchAge } : {}),
     ...(maxSkew !== undefined ? { maxSkewMs: maxSkew } : {}),
     ...(maxAge !== undefined ? { maxAgeMs: maxAge } : {}),
+    anomaly:
+      o.anomaly === false
+        ? false
+        : { ...(threshold !== undefined ? { threshold } : {}), declaredRanges },
+    ...(o.webhookUrl && secret ? { webhook: { url: o.webhookUrl, secret } } : {}),
     onAnchorEvent: (e) => {
       if (e.kind === 'anchored')
         ctx.out.progress(`batch ${e.batchId} anchored in block ${e.blockNumber} (tx ${e.txHash})`)
@@ -81,4 +100,29 @@ export async function gatewayCommand(ctx: CommandContext, o: GatewayCliOptions):
   process.on('SIGINT', () => void stop())
   process.on('SIGTERM', () => void stop())
   await new Promise(() => {})
+}
+
+/** `name:unit:min:max`, e.g. `temp:Cel:-80:60`. */
+function parseDeclaredRange(text: string): {
+  name: string
+  unit: string
+  min: number
+  max: number
+} {
+  const parts = text.split(':')
+  const [name, unit, min, max] = [parts[0], parts[1], Number(parts[2]), Number(parts[3])]
+  if (
+    parts.length !== 4 ||
+    !name ||
+    !unit ||
+    !Number.isFinite(min) ||
+    !Number.isFinite(max) ||
+    min > max
+  ) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"--declared-range" expected name:unit:min:max with finite min ≤ max, got ${JSON.stringify(text.slice(0, 80))}`,
+    )
+  }
+  return { name, unit, min, max }
 }

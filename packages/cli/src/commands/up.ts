@@ -11,6 +11,7 @@ import {
   type AuthorityNode,
   type ChainConnection,
   connectChain,
+  createRegistryClient,
   type Deployment,
   deployContracts,
   deployMissingContracts,
@@ -89,6 +90,12 @@ async function upEmbedded(ctx: CommandContext, options: UpOptions): Promise<void
         rpcUrl: anvil.rpcUrl,
         account: getAnvilAccount(GATEWAY_ACCOUNT_INDEX),
       })
+      // Its lockdowns suspend devices on chain: the gateway is a guardian (suspend only).
+      const registry = createRegistryClient(conn, deployment)
+      const gatewayAddress = getAnvilAccount(GATEWAY_ACCOUNT_INDEX).address
+      if (!(await registry.hasRole('guardian', gatewayAddress))) {
+        await registry.grantRole('guardian', gatewayAddress)
+      }
       gateway = await startGatewayFromCli(ctx, gatewayConn, deployment, options)
     }
     if (options.authorities !== undefined) {

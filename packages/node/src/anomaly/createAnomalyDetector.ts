@@ -25,7 +25,7 @@ export type AnomalyDetectorOptions = {
   declaredRanges?: readonly DeclaredRange[]
   /** A rate counts as a spike above `rateFactor` × max(baseline, 1 msg/s). Default 5. */
   rateFactor?: number
-  /** Before a device has a baseline, any rate above this is a spike. Default 20 msg/s. */
+  /** Before a device has a baseline, any rate above this is a spike. Default 200 msg/s. */
   maxRatePerSecond?: number
   /** |z| above which a value is an outlier of the device's own history. Default 8. */
   outlierSigmas?: number
@@ -38,7 +38,7 @@ export type AnomalyDetectorOptions = {
  *  within seconds, while the odd gap or late message does not. */
 export const DEFAULT_WEIGHTS: Readonly<Record<AnomalyReason, number>> = {
   [AnomalyReason.rateSpike]: 40,
-  [AnomalyReason.valueOutOfRange]: 50,
+  [AnomalyReason.valueOutOfRange]: 60,
   [AnomalyReason.valueOutlier]: 20,
   [AnomalyReason.signatureFailure]: 15,
   [AnomalyReason.replay]: 10,
@@ -112,7 +112,7 @@ export function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Ano
   const halfLife = options.halfLifeMs ?? 10 * 60_000
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights }
   const rateFactor = options.rateFactor ?? 5
-  const maxRate = options.maxRatePerSecond ?? 20
+  const maxRate = options.maxRatePerSecond ?? 200
   const outlierSigmas = options.outlierSigmas ?? 8
   const minSamples = options.minSamples ?? 30
   const now = options.now ?? Date.now

@@ -5,6 +5,7 @@ import { TELEMETRY_MAX_BYTES } from '@veriot/core'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { DeviceGuard } from './createDeviceGuard.ts'
 import type { Ingest } from './createIngest.ts'
 import { rejectionPayload } from './rejectionPayload.ts'
 
@@ -22,12 +23,18 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   SUITE_MISMATCH: 422,
   AUX_KEY_MISMATCH: 422,
   SEQUENCE_REPLAYED: 409,
+  MODEL_PAUSED: 403,
+  DEVICE_LOCKED_DOWN: 403,
   TIMESTAMP_SKEW: 422,
   RPC_UNREACHABLE: 503,
   STORE_FAILED: 503,
 }
 
-export function createHttpApp(options: { ingest: Ingest; stats: () => Promise<unknown> }): Hono {
+export function createHttpApp(options: {
+  ingest: Ingest
+  stats: () => Promise<unknown>
+  guard?: DeviceGuard
+}): Hono {
   const app = new Hono()
   app.post(
     '/v1/telemetry',
@@ -60,6 +67,51 @@ export function createHttpApp(options: { ingest: Ingest; stats: () => Promise<un
   )
   app.get('/v1/health', (c) => c.json({ status: 'ok' }))
   app.get('/v1/stats', async (c) => c.json((await options.stats()) as object))
+  // Read-only views of anomaly scores and lockdowns (veriot alerts, veriot device show).
+  app.get('/v1/alerts', (c) => {
+    const guard = options.guard
+    if (!guard) return c.json({ enabled: false, devices: [], lockdowns: [] })
+    const min = Number(c.req.query('min') ?? '0')
+    if (!Number.isFinite(min) || min < 0) {
+      return c.json(
+        {
+          error: {
+            code: 'INVALID_ARGUMENT',
+            message: `"min" expected a number ≥ 0, got ${c.req.query('min')}`,
+          },
+        },
+        400,
+      )
+    }
+    return c.json({
+      enabled: true,
+      devices: guard.detector.list(min),
+      lockdowns: guard.lockdown.list(),
+    })
+  })
+  app.get('/v1/devices/:id/anomaly', (c) => {
+    const id = c.req.param('id').toLowerCase()
+    if (!/^0x[0-9a-f]{64}$/.test(id)) {
+      return c.json(
+        {
+          error: {
+            code: 'INVALID_DEVICE_ID',
+            message: `"id" expected 0x and 64 hex digits, got ${id.slice(0, 80)}`,
+          },
+        },
+        400,
+      )
+    }
+    const guard = options.guard
+    if (!guard) return c.json({ enabled: false })
+    const deviceId = id as `0x${string}`
+    return c.json({
+      enabled: true,
+      report: guard.detector.get(deviceId) ?? null,
+      lockdown: guard.lockdown.get(deviceId) ?? null,
+      history: guard.lockdown.history(deviceId),
+    })
+  })
   app.notFound((c) =>
     c.json(
       { error: { code: 'INVALID_ARGUMENT', message: `no route ${c.req.method} ${c.req.path}` } },

@@ -1,6 +1,8 @@
-// The gateway's check pipeline, shared by MQTT and HTTP: well-formed → known and Active →
-// capability → suite and keys → signature → sequence → timestamp skew → persisted. Every
-// rejection is a VeriotError with its code, counted in the store; nothing is stored for it.
+// The gateway's check pipeline, shared by MQTT and HTTP: well-formed → known and Active (its
+// model's breaker not tripped, not locked down by this gateway) → capability → suite and keys
+// → signature → sequence → timestamp skew → persisted. Every rejection is a VeriotError with
+// its code, counted in the store; nothing is stored for it. A guard, when given, scores every
+// accepted and rejected message and locks a device out when its score reaches the threshold.
 
 import {
   auxKeyHashOf,
@@ -16,10 +18,12 @@ import {
 import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import type { TelemetryStore } from '../store/TelemetryStore.ts'
 import type { DeviceCache } from './createDeviceCache.ts'
+import type { DeviceGuard } from './createDeviceGuard.ts'
 import {
   createSignatureVerifierPool,
   type TelemetrySignatureVerifier,
 } from './createSignatureVerifierPool.ts'
+import { isRetryableFailure } from './isRetryableFailure.ts'
 
 export type IngestOptions = {
   store: TelemetryStore
@@ -34,6 +38,8 @@ export type IngestOptions = {
    * and the store. 0 (default) checks them inline.
    */
   verifyThreads?: number
+  /** Lockdown and anomaly scoring (createDeviceGuard); none by default. */
+  guard?: DeviceGuard
 }
 
 export type IngestResult = {
@@ -74,9 +80,18 @@ export function createIngest(options: IngestOptions): Ingest {
   ): Promise<boolean> | boolean =>
     verifier ? verifier.verify(msg, keys) : verifyTelemetrySignature(msg, keys)
 
-  async function check(bytes: Uint8Array, expected: Hex | undefined): Promise<IngestResult> {
+  /** What the catch block needs to score a rejection: whose it is and whether it is theirs. */
+  type Attribution = { deviceId?: Hex; msg?: TelemetryMessage; signed: boolean }
+
+  async function check(
+    bytes: Uint8Array,
+    expected: Hex | undefined,
+    seen: Attribution,
+  ): Promise<IngestResult> {
     const msg: TelemetryMessage = decodeTelemetry(bytes)
     const deviceId = bytesToHex(msg.deviceId)
+    seen.deviceId = expected !== undefined ? (expected.toLowerCase() as Hex) : deviceId
+    seen.msg = msg
     if (expected !== undefined && expected.toLowerCase() !== deviceId) {
       throw new VeriotError(
         'TOPIC_FORBIDDEN',
@@ -97,6 +112,14 @@ export function createIngest(options: IngestOptions): Ingest {
         { context: { deviceId, status: device.status } },
       )
     }
+    if (device.modelPaused) {
+      throw new VeriotError(
+        'MODEL_PAUSED',
+        `the breaker of model ${device.model} is tripped on chain: device ${deviceId} is not operational`,
+        { context: { deviceId, model: device.model } },
+      )
+    }
+    options.guard?.admit(deviceId, device)
     const capability = `telemetry:${msg.type}`
     if (!device.capabilities.includes(capability)) {
       throw new VeriotError('CAPABILITY_MISSING', `device ${deviceId} lacks ${capability}`, {
@@ -124,6 +147,7 @@ export function createIngest(options: IngestOptions): Ingest {
         },
       )
     }
+    seen.signed = true
     const readingId = readingIdOf(bytes)
     const t = now()
     // Ahead of the gateway's clock: at most the skew. Behind it: up to maxAge, so readings a
@@ -194,10 +218,13 @@ export function createIngest(options: IngestOptions): Ingest {
       await closing?.close()
     },
     async ingest(bytes, context = {}) {
+      const seen: Attribution = { signed: false }
       try {
-        const result = await check(bytes, context.expectedDeviceId)
-        if (result.status === 'accepted') accepted.count++
-        else accepted.duplicates++
+        const result = await check(bytes, context.expectedDeviceId, seen)
+        if (result.status === 'accepted') {
+          accepted.count++
+          if (seen.msg) options.guard?.accepted(seen.msg, result.deviceId)
+        } else accepted.duplicates++
         return result
       } catch (err) {
         const error =
@@ -205,6 +232,15 @@ export function createIngest(options: IngestOptions): Ingest {
             ? err
             : new VeriotError('INTERNAL', 'ingest failed unexpectedly', { cause: err })
         rejected.set(error.code, (rejected.get(error.code) ?? 0) + 1)
+        // Score the rejection against the device only when it is the device's own doing: the
+        // transport authenticated it, or its signature verified (a replay of a signed message
+        // can come from anyone who saw it). Failures of the gateway itself are not scored.
+        if (options.guard && seen.deviceId && !isRetryableFailure(error.code)) {
+          const attributable =
+            context.expectedDeviceId !== undefined ||
+            (seen.signed && error.code !== 'SEQUENCE_REPLAYED')
+          options.guard.rejected(seen.deviceId, error.code, error.message, attributable)
+        }
         // Counting is best effort: a failing store must not turn a rejection into a crash.
         await store.countRejection(error.code).catch(() => {})
         throw error

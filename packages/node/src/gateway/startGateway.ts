@@ -3,16 +3,26 @@
 // HTTP ingest (Hono) and the anchorer.
 
 import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
 import { serve } from '@hono/node-server'
 import type { Hex } from 'viem'
 import { type AnchorEvent, createAnchorer } from '../anchoring/createAnchorer.ts'
+import {
+  type AnomalyDetectorOptions,
+  createAnomalyDetector,
+} from '../anomaly/createAnomalyDetector.ts'
 import type { ChainConnection } from '../chain/connectChain.ts'
 import type { Deployment } from '../deployment/deployContracts.ts'
+import { createLockdown } from '../lockdown/createLockdown.ts'
+import { createSqliteLockdownJournal } from '../lockdown/createSqliteLockdownJournal.ts'
+import type { LockdownRecord } from '../lockdown/LockdownJournal.ts'
+import { createWebhookNotifier, type WebhookNotifier } from '../notify/createWebhookNotifier.ts'
 import { createRegistryClient } from '../registry/createRegistryClient.ts'
 import { createSqliteStore } from '../store/createSqliteStore.ts'
 import type { TelemetryStore } from '../store/TelemetryStore.ts'
 import { connectExternalBroker } from './connectExternalBroker.ts'
 import { createDeviceCache } from './createDeviceCache.ts'
+import { createDeviceGuard, type DeviceGuard } from './createDeviceGuard.ts'
 import { createHttpApp } from './createHttpApp.ts'
 import { createIngest } from './createIngest.ts'
 import { startMqttBroker } from './startMqttBroker.ts'
@@ -40,6 +50,15 @@ export type GatewayOptions = {
    * Benchmarks).
    */
   verifyThreads?: number
+  /**
+   * Anomaly scoring and lockdown (on by default): a device whose score reaches the threshold
+   * is refused at once and suspended on chain with this gateway's account, which needs the
+   * guardian role. `false` turns it off. `journal` is the lockdown journal's file (default:
+   * beside the store; in memory when the store is an object).
+   */
+  anomaly?: false | (AnomalyDetectorOptions & { journal?: string })
+  /** Signed webhook for lockdowns (and other gateway events), with a durable outbox. */
+  webhook?: { url: string; secret: string; outbox?: string }
   /** Do not anchor (ingest only). */
   noAnchor?: boolean
   onAnchorEvent?: (event: AnchorEvent) => void
@@ -49,6 +68,8 @@ export type Gateway = {
   readonly mqttUrl: string
   readonly httpUrl: string
   readonly store: TelemetryStore
+  /** Anomaly scores and lockdowns; undefined when `anomaly: false`. */
+  readonly guard: DeviceGuard | undefined
   stats(): Promise<GatewayStats>
   /** Batches and anchors everything stored so far. */
   flushAnchors(): Promise<void>
@@ -64,15 +85,51 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store = typeof options.store === 'string' ? createSqliteStore(options.store) : options.store
   const registry = createRegistryClient(options.conn, options.deployment)
   const devices = createDeviceCache(options.conn, registry)
+  const beside = (name: string) =>
+    typeof options.store === 'string' ? join(dirname(options.store), name) : ':memory:'
+  const notifier: WebhookNotifier | undefined = options.webhook
+    ? createWebhookNotifier({
+        url: options.webhook.url,
+        secret: options.webhook.secret,
+        path: options.webhook.outbox ?? beside('webhook-outbox.sqlite'),
+      })
+    : undefined
+  let closeJournal = () => {}
+  const guard = options.anomaly === false ? undefined : createGuard(options.anomaly ?? {})
+  function createGuard(o: AnomalyDetectorOptions & { journal?: string }): DeviceGuard {
+    const journal = createSqliteLockdownJournal(o.journal ?? beside('lockdowns.sqlite'))
+    closeJournal = () => journal.close()
+    const lockdown = createLockdown({
+      journal,
+      suspend: (id, reason) => registry.suspend(id, reason),
+      getStatus: async (id) => (await registry.getDevice(id)).status,
+      onChange: (record: LockdownRecord) => {
+        // The suspension is mined: the next read must see it, not a cached Active record.
+        if (record.state === 'suspended') devices.invalidate(record.deviceId)
+        notifier?.notify({ type: `lockdown.${record.state}`, data: record })
+      },
+    })
+    lockdown.resume()
+    return createDeviceGuard({ detector: createAnomalyDetector(o), lockdown })
+  }
   const ingest = createIngest({
     store,
     devices,
+    ...(guard ? { guard } : {}),
     ...(options.maxSkewMs !== undefined ? { maxSkewMs: options.maxSkewMs } : {}),
     ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
     verifyThreads: options.verifyThreads ?? defaultVerifyThreads(availableParallelism()),
   })
   const host = options.host ?? '127.0.0.1'
-  const stoppers: Array<() => Promise<void>> = [() => ingest.close()]
+  const stoppers: Array<() => Promise<void>> = [
+    async () => notifier?.close(),
+    async () => {
+      guard?.lockdown.close()
+      await guard?.lockdown.settled()
+      closeJournal()
+    },
+    () => ingest.close(),
+  ]
   try {
     const mqtt = options.mqttUrl
       ? await connectExternalBroker({
@@ -80,7 +137,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           ingest,
           gateway: options.conn.account?.address,
         })
-      : await startMqttBroker({ ingest, devices, host, port: options.mqttPort ?? 1883 })
+      : await startMqttBroker({
+          ingest,
+          devices,
+          host,
+          port: options.mqttPort ?? 1883,
+          onEvent: (event) => {
+            if (!guard || !event.deviceId || event.kind === 'rejected') return
+            guard.unauthorized(
+              event.deviceId as Hex,
+              event.kind === 'forbidden'
+                ? 'published outside its own topics'
+                : 'connect token did not verify',
+              event.kind === 'forbidden',
+            )
+          },
+        })
     stoppers.push(() => mqtt.stop())
 
     const stats = async (): Promise<GatewayStats> => ({
@@ -92,7 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         rejected: Object.fromEntries(ingest.rejected),
       },
     })
-    const app = createHttpApp({ ingest, stats })
+    const app = createHttpApp({ ingest, stats, ...(guard ? { guard } : {}) })
     const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const server = serve(
         { fetch: app.fetch, port: options.httpPort ?? 8080, hostname: host },
@@ -119,6 +191,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       mqttUrl: mqtt.url,
       httpUrl: `http://${host}:${httpPort}`,
       store,
+      guard,
       stats,
       flushAnchors: () => anchorer.flush(),
       async stop() {

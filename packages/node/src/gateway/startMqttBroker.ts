@@ -23,7 +23,16 @@ export type MqttBrokerOptions = {
   /** Allowed clock difference for connect tokens, ms. Default 5 minutes. */
   maxSkewMs?: number
   now?: () => number
-  onEvent?: (event: { kind: 'rejected' | 'forbidden'; deviceId?: string; code: string }) => void
+  /**
+   * Told of refusals: `rejected` (a message failed a check), `forbidden` (an authenticated
+   * device published outside its topics), `auth-failed` (a connect under a device identity
+   * whose token did not verify — not attributable to that device).
+   */
+  onEvent?: (event: {
+    kind: 'rejected' | 'forbidden' | 'auth-failed'
+    deviceId?: string
+    code: string
+  }) => void
 }
 
 const deviceIdOf = (client: Client | null): Hex | undefined =>
@@ -49,7 +58,10 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
           now: now(),
           maxSkewMs: options.maxSkewMs ?? 5 * 60_000,
         })
-        if (!ok) return fail(4)
+        if (!ok) {
+          options.onEvent?.({ kind: 'auth-failed', deviceId: id, code: 'TOPIC_FORBIDDEN' })
+          return fail(4)
+        }
         ;(client as Client & { veriotDeviceId?: Hex }).veriotDeviceId = id as Hex
         callback(null, true)
       },
