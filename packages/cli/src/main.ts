@@ -5,6 +5,7 @@ import { ExitCode, isVeriotError, VeriotError } from '@veriot/core'
 import { toVeriotError } from '@veriot/node'
 import { Command, CommanderError, Option } from 'commander'
 import { BaseError } from 'viem'
+import { type AlertsOptions, alertsCommand } from './commands/alerts.ts'
 import { authorityCommand, watchdogCommand } from './commands/authority.ts'
 import { breakerCommand } from './commands/breaker.ts'
 import {
@@ -383,6 +384,14 @@ Error codes are listed in docs/errors.md.`,
     .command('show <ref>')
     .description('public key and device id of a key')
     .action(run((ctx, ref: string) => keyCommand(ctx, 'show', ref)))
+
+  program
+    .command('alerts')
+    .description("the gateway's anomaly scores, their reasons, and its lockdowns")
+    .option('--device <id>', 'one device: its score, reasons and lockdown history')
+    .option('--min <score>', 'only devices scoring above this', '0')
+    .option('--gateway-url <url>', "the gateway's HTTP URL (default: the one `veriot up` runs)")
+    .action(run((ctx, opts: AlertsOptions) => alertsCommand(ctx, opts)))
 
   const breaker = program
     .command('breaker')
