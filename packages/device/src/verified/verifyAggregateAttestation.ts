@@ -1,14 +1,20 @@
 // Checks one BLS12-381 aggregate signature that stands for k authorities' attestations of a
 // block: every named signer trusted, each once, each with a BLS key the device holds (read with
-// a proof from AuthorityRegistry), and one pairing check under the sum of their keys.
+// a proof from AuthorityRegistry), and one pairing check under the sum of their keys. The
+// curve arithmetic runs on blst (native, @chainsafe/blst) when it loads, on noble otherwise.
 
 import { bls12_381 } from '@noble/curves/bls12-381.js'
-import { hexToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
 import { assertQuorumPolicy } from './assertQuorumPolicy.ts'
 import { type AttestationSubject, attestationDigest } from './attestationDigest.ts'
 import type { Address } from './VerifiedRead.ts'
+import {
+  isBlstPublicKey,
+  loadBlst,
+  verifyBlsAggregateWithBlst,
+} from './verifyBlsAggregateWithBlst.ts'
 
 /**
  * Domain separation tag of authorities' BLS attestation signatures: the IETF BLS signature
@@ -45,16 +51,18 @@ export type VerifyAggregateAttestationParameters = AttestationSubject & {
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 const G1_HEX = /^0x[0-9a-fA-F]{192}$/
 const G2_HEX = /^0x[0-9a-fA-F]{384}$/
-type G1Point = ReturnType<typeof bls12_381.G1.Point.fromBytes>
 
-/** Parsed keys by their hex (decoding checks the curve and subgroup: about 2 ms each). */
-const parsedKeys = new Map<string, G1Point>()
-const PARSED_KEYS_MAX = 256
+/** What computes the curve arithmetic: blst (native, through @chainsafe/blst) or noble. */
+export type BlsEngine = 'blst' | 'noble'
 
 /**
  * Verifies that the aggregate is a valid BLS signature over this block's attestation digest
  * (see attestationDigest) by exactly the named signers, and that they are at least `k`
  * distinct trusted authorities. Returns the signers (lowercase, in the order named), frozen.
+ *
+ * Runs on blst where @chainsafe/blst loads and passes a known-answer self-test, else on
+ * noble ({@link getBlsEngine}); both engines apply one rule and agree on every input the
+ * tests try.
  *
  * Unlike the per-signer path, which skips a bad signature, one bad part spoils an aggregate,
  * so every problem is fatal: the whole answer is refused. Any exception inside the check
@@ -73,6 +81,18 @@ const PARSED_KEYS_MAX = 256
  * })
  */
 export function verifyAggregateAttestation(
+  parameters: VerifyAggregateAttestationParameters,
+): readonly Address[] {
+  return verifyAggregateAttestationWith(getBlsEngine(), parameters)
+}
+
+/**
+ * {@link verifyAggregateAttestation} on a given engine, for the tests that hold the two
+ * engines to one rule. Everything but the curve arithmetic runs here, before either engine.
+ * @throws as verifyAggregateAttestation
+ */
+export function verifyAggregateAttestationWith(
+  engine: BlsEngine,
   parameters: VerifyAggregateAttestationParameters,
 ): readonly Address[] {
   const { aggregate, trustedSigners, trustedBlsKeys, k, blockNumber, blockHash } = parameters
@@ -133,21 +153,18 @@ export function verifyAggregateAttestation(
       { context: { ...context, counted: signers.length } },
     )
   }
-  const points = keys.map((key, i) => parseKey(key, signers[i] as Address))
+  const keyBytes = keys.map((key, i) => trustedKeyBytes(engine, key, signers[i] as Address))
   let valid = false
   try {
+    // Uncompressed only, and no flag bits (compression, infinity, sort): the contract's form.
     if (typeof signature === 'string' && G2_HEX.test(signature)) {
-      const sigPoint = bls12_381.G2.Point.fromBytes(hexToBytes(signature.slice(2)))
-      const publicKey = bls12_381.longSignatures.aggregatePublicKeys(points)
-      // Infinity as key or signature satisfies or short-circuits the pairing: never accepted.
-      valid =
-        !sigPoint.is0() &&
-        !publicKey.is0() &&
-        bls12_381.longSignatures.verify(
-          sigPoint,
-          bls12_381.longSignatures.hash(digest, BLS_ATTESTATION_DST),
-          publicKey,
-        )
+      const bytes = hexToBytes(signature.slice(2))
+      if (((bytes[0] as number) & FLAG_BITS) === 0) {
+        valid =
+          engine === 'blst'
+            ? verifyBlsAggregateWithBlst(digest, keyBytes, bytes)
+            : verifyWithNoble(digest, keyBytes, bytes)
+      }
     }
   } catch {
     valid = false
@@ -162,25 +179,109 @@ export function verifyAggregateAttestation(
   return Object.freeze(signers)
 }
 
-/** A trusted key as a G1 point (on the curve, in the subgroup, not infinity). */
-function parseKey(key: Hex, signer: Address): G1Point {
-  const hit = typeof key === 'string' ? parsedKeys.get(key.toLowerCase()) : undefined
-  if (hit) return hit
-  let point: G1Point | undefined
-  try {
-    if (typeof key === 'string' && G1_HEX.test(key)) {
-      point = bls12_381.G1.Point.fromBytes(hexToBytes(key.slice(2)))
-    }
-  } catch {
-    point = undefined
-  }
-  if (!point || point.is0()) {
-    throw new VeriotError(
+/** The top three bits of an encoded point's first byte: compressed, infinity, sort (sign). */
+const FLAG_BITS = 0xe0
+
+type G1Point = ReturnType<typeof bls12_381.G1.Point.fromBytes>
+/** Keys already checked, per engine, by their hex (decoding checks curve and subgroup). */
+const checkedKeys = { blst: new Set<string>(), noble: new Map<string, G1Point>() }
+const CHECKED_KEYS_MAX = 256
+
+/**
+ * A trusted key's bytes once the engine has found it a G1 point in the subgroup, not
+ * infinity, uncompressed without flag bits. A bad key is the device's own configuration.
+ * @throws INVALID_ARGUMENT
+ */
+function trustedKeyBytes(engine: BlsEngine, key: Hex, signer: Address): Uint8Array {
+  const invalid = () =>
+    new VeriotError(
       'INVALID_ARGUMENT',
       `"trustedBlsKeys" key of ${signer} expected 96 bytes, an uncompressed G1 point`,
     )
+  if (typeof key !== 'string' || !G1_HEX.test(key)) throw invalid()
+  const id = key.toLowerCase()
+  const bytes = hexToBytes(id.slice(2))
+  if (((bytes[0] as number) & FLAG_BITS) !== 0) throw invalid()
+  if (engine === 'noble' ? checkedKeys.noble.has(id) : checkedKeys.blst.has(id)) return bytes
+  try {
+    if (engine === 'noble') {
+      const point = bls12_381.G1.Point.fromBytes(bytes)
+      if (point.is0()) throw invalid()
+      if (checkedKeys.noble.size >= CHECKED_KEYS_MAX) checkedKeys.noble.clear()
+      checkedKeys.noble.set(id, point)
+    } else {
+      if (!isBlstPublicKey(bytes)) throw invalid()
+      if (checkedKeys.blst.size >= CHECKED_KEYS_MAX) checkedKeys.blst.clear()
+      checkedKeys.blst.add(id)
+    }
+  } catch {
+    throw invalid()
   }
-  if (parsedKeys.size >= PARSED_KEYS_MAX) parsedKeys.clear()
-  parsedKeys.set(key.toLowerCase(), point)
-  return point
+  return bytes
+}
+
+function verifyWithNoble(
+  digest: Uint8Array,
+  keys: readonly Uint8Array[],
+  signature: Uint8Array,
+): boolean {
+  const L = bls12_381.longSignatures
+  const points = keys.map(
+    (k) => checkedKeys.noble.get(`0x${bytesToHex(k)}`) ?? bls12_381.G1.Point.fromBytes(k),
+  )
+  // fromBytes checks that the point is on the curve and in G2's subgroup.
+  const sigPoint = bls12_381.G2.Point.fromBytes(signature)
+  const publicKey = L.aggregatePublicKeys(points)
+  // Infinity as key or signature satisfies or short-circuits the pairing: never accepted.
+  if (sigPoint.is0() || publicKey.is0()) return false
+  return L.verify(sigPoint, L.hash(digest, BLS_ATTESTATION_DST), publicKey)
+}
+
+let engine: BlsEngine | undefined
+
+/**
+ * The engine {@link verifyAggregateAttestation} uses: blst when @chainsafe/blst and its binary
+ * for this platform load and pass a known-answer self-test on first use, noble otherwise.
+ * Chosen once per process (or worker).
+ */
+export function getBlsEngine(): BlsEngine {
+  engine ??= loadBlst() !== null && isBlstSound() ? 'blst' : 'noble'
+  return engine
+}
+
+// Known answer, made with noble: secret keys SHA-256("veriot bls self-test key 1" and "… 2"),
+// message SHA-256("veriot bls self-test"), the sum of both signatures with BLS_ATTESTATION_DST.
+const SELF_TEST_KEYS = [
+  '18be6a1119212c19f2e75322c5cc70d3b9d4a82d08ae028b070efb590d7035be05799c454a25d5b6a3c6e8359d3baf8106b479370e582a3e4247490afb5bc8a03118a349309d895844cff2d8563d543da1747671ef65fd5794f671fb2a5a64d3',
+  '195280da266b27750418c71b582763dfe0bf4e5f4ae6326582470c96308b9ea1a761ba3d292a1e609044399018aa2336026544535bb73ab47f000ac65f2d4c1cee58c9705cabbc1a3e9de067b7d3efec3b3ce0913abdd3c4cad867c2974a6420',
+].map((k) => hexToBytes(k))
+const SELF_TEST_SIGNATURE = hexToBytes(
+  '0b2df90fca41db5c21296e2c160a9802db7cccf96a56a9a80ea7a25688aaede92f54c8d610dcf447ad1f67219e05c4e0' +
+    '0a0e8afa79c2ecd38d89fdc2f40e9ee9e9b5355e52d8ff42852e07aa3acb1db392e964e806b8fcd293c037e1ea313b64' +
+    '0eb0b43447785ee761337a8aab88e5c529c3cf59f3576ed88483b9368aeea6099457b250f031e7d8272719e7ed3a302d' +
+    '0cd33bc10a711679bc3be0d46982868b7db903de0da3e18c95c53236270efe1c7ce8498955e2f1e7fca23ca379af123c',
+)
+const SELF_TEST_MESSAGE = hexToBytes(
+  '2e0584cfaccdbd5b0bd0f02f56cc5a4c517144765c588edd7405b00ebe187cc7',
+)
+
+/**
+ * True when blst gives the project's answers on a known aggregate: accepted under both keys,
+ * refused under one key alone and over another message (so it uses the same DST as noble).
+ */
+function isBlstSound(): boolean {
+  try {
+    const other = utf8ToBytes('another message, 32 bytes long!!')
+    return (
+      verifyBlsAggregateWithBlst(SELF_TEST_MESSAGE, SELF_TEST_KEYS, SELF_TEST_SIGNATURE) &&
+      !verifyBlsAggregateWithBlst(
+        SELF_TEST_MESSAGE,
+        SELF_TEST_KEYS.slice(1),
+        SELF_TEST_SIGNATURE,
+      ) &&
+      !verifyBlsAggregateWithBlst(other, SELF_TEST_KEYS, SELF_TEST_SIGNATURE)
+    )
+  } catch {
+    return false
+  }
 }

@@ -19,6 +19,8 @@ export type AnvilOptions = {
   blockTime?: number
   /** Milliseconds to wait for anvil to listen. Default 20 000. */
   startTimeoutMs?: number
+  /** EVM hardfork (anvil's `--hardfork`), e.g. "cancun" for a chain without EIP-2935. */
+  hardfork?: string
 }
 
 export type Anvil = {
@@ -58,6 +60,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const args = ['--host', '127.0.0.1', '--port', String(options.port ?? 0)]
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId))
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime))
+  if (options.hardfork !== undefined) args.push('--hardfork', options.hardfork)
   if (options.stateFile !== undefined) {
     mkdirSync(dirname(options.stateFile), { recursive: true })
     args.push('--state', options.stateFile, '--state-interval', String(options.stateInterval ?? 1))

@@ -15,6 +15,7 @@ import {
   verifyAggregateAttestation,
 } from '@veriot/device'
 import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { bytesToHex, getAddress, type Hex, hexToBytes, isAddress, type LocalAccount } from 'viem'
 import { z } from 'zod'
 import { blockHeaderToRlp } from '../chain/blockHeaderToRlp.ts'
@@ -40,6 +41,12 @@ export type AuthorityNodeOptions = {
    */
   watchdog?: Watchdog
   sampleEveryMs?: number
+  /**
+   * How often the built-in watchdog saves due checkpoints (Watchdog.saveCheckpoints), ms.
+   * Default 60 s: well within the 256 blocks BLOCKHASH reaches on a chain without EIP-2935.
+   * 0 = never.
+   */
+  checkpointCheckEveryMs?: number
   /** BLS12-381 secret key (see accountToBlsSecretKey): also sign with BLS, for aggregates. */
   blsSecretKey?: Uint8Array
 }
@@ -52,6 +59,9 @@ export type AuthorityNode = {
   setPeers(urls: string[]): void
   stop(): Promise<void>
 }
+
+/** Largest JSON-RPC request body a node reads; a verified read's params are a few KB. */
+export const AUTHORITY_RPC_MAX_BODY_BYTES = 64 * 1024
 
 const quantity = z.string().regex(/^(0|[1-9]\d{0,19})$/, 'expected a decimal block number')
 const word = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 32-byte 0x word')
@@ -248,10 +258,32 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
   }
 
   const app = new Hono()
+  app.post(
+    '/',
+    bodyLimit({
+      maxSize: AUTHORITY_RPC_MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          {
+            jsonrpc: '2.0',
+            id: null,
+            error: {
+              code: -32600,
+              message: `request body larger than ${AUTHORITY_RPC_MAX_BODY_BYTES} bytes`,
+              data: { code: 'INVALID_ARGUMENT' },
+            },
+          },
+          413,
+          // The rest of the body is never read: the connection cannot be reused.
+          { connection: 'close' },
+        ),
+    }),
+  )
   app.post('/', async (c) => {
     let id: unknown = null
     try {
-      const body = (await c.req.json()) as { id?: unknown; method?: unknown; params?: unknown[] }
+      const body = parseRequest(await c.req.text())
+      if ('error' in body) return c.json({ jsonrpc: '2.0', id: null, error: body.error })
       id = body.id ?? null
       const params = Array.isArray(body.params) ? body.params[0] : undefined
       if (body.method === 'veriot_attestBlock') {
@@ -367,6 +399,22 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
         }, every)
       : undefined
   sampler?.unref()
+  const checkEvery = options.checkpointCheckEveryMs ?? 60_000
+  let checkpointing = false
+  const checkpointer =
+    options.watchdog && checkEvery > 0
+      ? setInterval(() => {
+          if (checkpointing) return // one round at a time; a slow chain must not pile them up
+          checkpointing = true
+          options.watchdog
+            ?.saveCheckpoints()
+            .catch(() => {})
+            .finally(() => {
+              checkpointing = false
+            })
+        }, checkEvery)
+      : undefined
+  checkpointer?.unref()
   return {
     url: `http://${host}:${port}`,
     signer: attester.signer,
@@ -376,9 +424,41 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
     },
     stop: () => {
       if (sampler) clearInterval(sampler)
+      if (checkpointer) clearInterval(checkpointer)
       return new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+type RpcRequest = { id?: unknown; method?: unknown; params?: unknown }
+
+/**
+ * The request object of a JSON-RPC body, or the error to answer: -32700 for a body that is
+ * not JSON, -32600 for JSON that is not one request object (batches are not served).
+ */
+function parseRequest(text: string): RpcRequest | { error: RpcError } {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return {
+      error: {
+        code: -32700,
+        message: 'parse error: expected JSON',
+        data: { code: 'INVALID_ARGUMENT' },
+      },
+    }
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return {
+      error: {
+        code: -32600,
+        message: 'invalid request: expected one JSON-RPC request object (no batches)',
+        data: { code: 'INVALID_ARGUMENT' },
+      },
+    }
+  }
+  return body as RpcRequest
 }
 
 function jsonSafe(value: object): object {
