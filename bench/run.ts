@@ -3,6 +3,7 @@
 // against a baseline measured in the same run, since machines are noisy.
 
 import { parseArgs } from 'node:util'
+import { anomalyBench } from './anomaly/runAnomalyBench.ts'
 import type { Benchmark } from './Benchmark.ts'
 import { gasBench } from './gas/runGasBench.ts'
 import { ingestBench } from './ingest/runIngestBench.ts'
@@ -10,7 +11,7 @@ import { proofBench } from './proof/runProofBench.ts'
 import { writeResult } from './report/writeResult.ts'
 import { verifiedBench } from './verified/runVerifiedBench.ts'
 
-const benchmarks: Benchmark[] = [ingestBench, gasBench, proofBench, verifiedBench]
+const benchmarks: Benchmark[] = [ingestBench, gasBench, proofBench, verifiedBench, anomalyBench]
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

@@ -2,6 +2,17 @@
 // Anvil-only helpers live in src/anvil/ (the package's ./anvil export), never here.
 
 export { type AnchorEvent, type Anchorer, createAnchorer } from './anchoring/createAnchorer.ts'
+export {
+  AnomalyReason,
+  type AnomalyReasonEntry,
+  type AnomalyReport,
+} from './anomaly/AnomalyReport.ts'
+export {
+  type AnomalyDetector,
+  type AnomalyDetectorOptions,
+  createAnomalyDetector,
+  type DeclaredRange,
+} from './anomaly/createAnomalyDetector.ts'
 export { accountToBlsSecretKey } from './authority/accountToBlsSecretKey.ts'
 export { type Attestation, type Attester, createAttester } from './authority/createAttester.ts'
 export {
@@ -41,6 +52,7 @@ export {
   type ReleaseSigner,
 } from './firmware/createFirmwareClient.ts'
 export { createDeviceCache, type DeviceCache } from './gateway/createDeviceCache.ts'
+export { createDeviceGuard, type DeviceGuard } from './gateway/createDeviceGuard.ts'
 export { createIngest, type Ingest, type IngestResult } from './gateway/createIngest.ts'
 export {
   type Gateway,
@@ -49,6 +61,15 @@ export {
   startGateway,
 } from './gateway/startGateway.ts'
 export { errorsTopic, telemetryTopic } from './gateway/topics.ts'
+export { createLockdown, type Lockdown, lockdownReasonOf } from './lockdown/createLockdown.ts'
+export { createSqliteLockdownJournal } from './lockdown/createSqliteLockdownJournal.ts'
+export type { LockdownJournal, LockdownRecord, LockdownState } from './lockdown/LockdownJournal.ts'
+export {
+  createWebhookNotifier,
+  type WebhookEvent,
+  type WebhookNotifier,
+} from './notify/createWebhookNotifier.ts'
+export { createWebhookSignature, verifyWebhookSignature } from './notify/webhookSignature.ts'
 export { createProofBundle } from './proofs/createProofBundle.ts'
 export { type BundleVerification, verifyProofBundle } from './proofs/verifyProofBundle.ts'
 export {
