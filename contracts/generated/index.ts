@@ -4,3 +4,4 @@ export { telemetryAnchorAbi, telemetryAnchorBytecode } from './TelemetryAnchor.t
 export { naiveReadingLogAbi, naiveReadingLogBytecode } from './NaiveReadingLog.ts'
 export { authorityRegistryAbi, authorityRegistryBytecode } from './AuthorityRegistry.ts'
 export { accessGrantsAbi, accessGrantsBytecode } from './AccessGrants.ts'
+export { conditionRegistryAbi, conditionRegistryBytecode } from './ConditionRegistry.ts'

@@ -13,6 +13,7 @@ const CONTRACTS = [
   'NaiveReadingLog',
   'AuthorityRegistry',
   'AccessGrants',
+  'ConditionRegistry',
 ]
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')

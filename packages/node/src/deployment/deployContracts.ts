@@ -6,6 +6,8 @@ import {
   accessGrantsBytecode,
   authorityRegistryAbi,
   authorityRegistryBytecode,
+  conditionRegistryAbi,
+  conditionRegistryBytecode,
   deviceRegistryAbi,
   deviceRegistryBytecode,
   telemetryAnchorAbi,
@@ -25,6 +27,8 @@ export type Deployment = {
     TelemetryAnchor: DeployedContract
     AuthorityRegistry: DeployedContract
     AccessGrants: DeployedContract
+    /** Absent in deployment records written before conditions existed. */
+    ConditionRegistry?: DeployedContract
   }
 }
 
@@ -33,6 +37,11 @@ export type DeployOptions = {
   p256Verifier?: Address
   /** Also grant the deployer MANUFACTURER and GUARDIAN (embedded single-operator setup). */
   grantOperatorRoles?: boolean
+  /**
+   * ConditionRegistry's guardian (may pause it). Default: the deployer when grantOperatorRoles,
+   * else none (the admin, i.e. the deployer, may pause too).
+   */
+  conditionsGuardian?: Address
   onProgress?: (step: string) => void
   /** AuthorityRegistry parameters (defaults: 1 ETH minimum, 1 day exit lock, 50 % to the prover). */
   authorities?: {
@@ -44,8 +53,8 @@ export type DeployOptions = {
 }
 
 /**
- * Deploys DeviceRegistry (the connected account as admin), TelemetryAnchor, AuthorityRegistry
- * and AccessGrants.
+ * Deploys DeviceRegistry (the connected account as admin), TelemetryAnchor, AuthorityRegistry,
+ * AccessGrants and ConditionRegistry (the connected account as admin).
  * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
  */
 export async function deployContracts(
@@ -111,6 +120,18 @@ export async function deployContracts(
     bytecode: accessGrantsBytecode,
     args: [registry.address],
   })
+  options.onProgress?.('deploying ConditionRegistry')
+  const conditions = await deployContract(conn, {
+    name: 'ConditionRegistry',
+    abi: conditionRegistryAbi,
+    bytecode: conditionRegistryBytecode,
+    args: [
+      registry.address,
+      anchor.address,
+      account.address,
+      options.conditionsGuardian ?? (options.grantOperatorRoles ? account.address : zeroAddress),
+    ],
+  })
   return {
     chainId: conn.chainId,
     deployer: account.address,
@@ -119,6 +140,7 @@ export async function deployContracts(
       TelemetryAnchor: anchor,
       AuthorityRegistry: authorities,
       AccessGrants: grants,
+      ConditionRegistry: conditions,
     },
   }
 }
@@ -126,6 +148,7 @@ export async function deployContracts(
 /** True when code is deployed at every contract address of `deployment`. */
 export async function isDeployed(conn: ChainConnection, deployment: Deployment): Promise<boolean> {
   for (const contract of Object.values(deployment.contracts)) {
+    if (contract === undefined) continue
     const code = await conn.publicClient.getCode({ address: contract.address })
     if (code === undefined || code === '0x') return false
   }

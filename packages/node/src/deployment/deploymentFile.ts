@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { VeriotError } from '@veriot/core'
 import { getAddress, isAddress, isHash } from 'viem'
 import { z } from 'zod'
+import type { DeployedContract } from '../chain/deployContract.ts'
 import type { Deployment } from './deployContracts.ts'
 
 const address = z.string().refine((s) => isAddress(s), 'expected a 0x address')
@@ -24,6 +25,8 @@ const schema = z.object({
     TelemetryAnchor: contract,
     AuthorityRegistry: contract,
     AccessGrants: contract,
+    // Optional: records written before conditions existed stay valid.
+    ConditionRegistry: contract.optional(),
   }),
 })
 
@@ -55,6 +58,9 @@ export function readDeploymentFile(dataDir: string): Deployment | undefined {
       TelemetryAnchor: toContract(parsed.contracts.TelemetryAnchor),
       AuthorityRegistry: toContract(parsed.contracts.AuthorityRegistry),
       AccessGrants: toContract(parsed.contracts.AccessGrants),
+      ...(parsed.contracts.ConditionRegistry === undefined
+        ? {}
+        : { ConditionRegistry: toContract(parsed.contracts.ConditionRegistry) }),
     },
   }
 }
@@ -67,7 +73,9 @@ export function writeDeploymentFile(dataDir: string, d: Deployment): void {
     chainId: d.chainId,
     deployer: d.deployer,
     contracts: Object.fromEntries(
-      Object.entries(d.contracts).map(([name, c]) => [
+      Object.entries(d.contracts)
+        .filter((entry): entry is [string, DeployedContract] => entry[1] !== undefined)
+        .map(([name, c]) => [
         name,
         { address: c.address, blockNumber: c.blockNumber.toString(), txHash: c.txHash },
       ]),
