@@ -76,9 +76,9 @@ export function writeDeploymentFile(dataDir: string, d: Deployment): void {
       Object.entries(d.contracts)
         .filter((entry): entry is [string, DeployedContract] => entry[1] !== undefined)
         .map(([name, c]) => [
-        name,
-        { address: c.address, blockNumber: c.blockNumber.toString(), txHash: c.txHash },
-      ]),
+          name,
+          { address: c.address, blockNumber: c.blockNumber.toString(), txHash: c.txHash },
+        ]),
     ),
   }
   writeFileSync(`${path}.tmp`, `${JSON.stringify(body, null, 2)}\n`)
