@@ -570,6 +570,74 @@ contract ConditionRegistryTest is ConditionFixture {
         conditions.unpause();
     }
 
+    // ------------------------------------------------------------ storage layout
+
+    /// @notice The slots docs/contracts.md documents for EIP-1186 proofs (verified reads).
+    function test_storageLayout_matchesTheDocumentedSlots() public {
+        ConditionRegistry.ConditionInput memory c = coldChain();
+        c.durationMs = 300_000;
+        c.maxGapMs = 60_000;
+        c.graceMs = 7;
+        bytes32 id = create(c);
+        ConditionRegistry.SignedTelemetry[] memory e = new ConditionRegistry.SignedTelemetry[](7);
+        for (uint256 i = 0; i < 7; i++) {
+            e[i] = signed(DEVICE_PK, device, reading(uint64(40 + i), START + uint64(i) * 60_000, cborInt(-3)));
+        }
+        submit(id, device, e);
+        address c_ = address(conditions);
+
+        assertEq(uint256(vm.load(c_, bytes32(uint256(1)))), 0, "slot 1: paused = false");
+        bytes32 base = keccak256(abi.encode(id, uint256(2)));
+        uint256 w0 = uint256(vm.load(c_, base));
+        assertEq(address(uint160(w0)), shipper, "word 0: creator");
+        assertEq((w0 >> 160) & type(uint64).max, START, "word 0: start");
+        assertEq((w0 >> 224) & 0xff, 1, "word 0: result (Open)");
+        assertEq((w0 >> 232) & 0xff, 1, "word 0: comparison");
+        assertEq((w0 >> 240) & 0xff, 3, "word 0: decimals");
+        uint256 w1 = uint256(vm.load(c_, bytes32(uint256(base) + 1)));
+        assertEq(w1 & type(uint64).max, END, "word 1: end");
+        assertEq((w1 >> 64) & type(uint64).max, 300_000, "word 1: durationMs");
+        assertEq((w1 >> 128) & type(uint64).max, 60_000, "word 1: maxGapMs");
+        assertEq(w1 >> 192, 7, "word 1: graceMs");
+        uint256 w2 = uint256(vm.load(c_, bytes32(uint256(base) + 2)));
+        assertEq(uint256(uint128(w2)), uint256(uint128(int128(-20_000))), "word 2: threshold (two's complement)");
+        assertEq((w2 >> 128) & type(uint32).max, 1, "word 2: breachCount");
+        assertEq((w2 >> 160) & type(uint32).max, 2, "word 2: deviceCount");
+        assertEq(w2 >> 192, 0, "word 2: closedAt");
+        assertEq(vm.load(c_, bytes32(uint256(base) + 3)), bytes32("shipment-42"), "word 3: shipmentId");
+        assertEq(vm.load(c_, bytes32(uint256(base) + 4)), keccak256("temperature"), "word 4: typeHash");
+        assertEq(vm.load(c_, bytes32(uint256(base) + 5)), keccak256("temp"), "word 5: nameHash");
+        assertEq(vm.load(c_, bytes32(uint256(base) + 6)), keccak256("Cel"), "word 6: unitHash");
+
+        checkMappingSlots(id, e);
+    }
+
+    function checkMappingSlots(bytes32 id, ConditionRegistry.SignedTelemetry[] memory e) internal view {
+        address c_ = address(conditions);
+        bytes32 deviceSlot = keccak256(abi.encode(device, keccak256(abi.encode(id, uint256(3)))));
+        assertEq(uint256(vm.load(c_, deviceSlot)), 1, "slot 3: isConditionDevice");
+        bytes32 roleSlot = keccak256(abi.encode(receiver, keccak256(abi.encode(id, uint256(4)))));
+        assertEq(vm.load(c_, roleSlot), bytes32("receiver"), "slot 4: partyRole");
+        bytes32 usedSlot = keccak256(
+            abi.encode(uint256(43), keccak256(abi.encode(device, keccak256(abi.encode(id, uint256(5))))))
+        );
+        assertEq(uint256(vm.load(c_, usedSlot)), 1, "slot 5: isReadingUsed");
+        bytes32 breaches = keccak256(abi.encode(id, uint256(6)));
+        assertEq(uint256(vm.load(c_, breaches)), 1, "slot 6: breaches length");
+        uint256 b0 = uint256(keccak256(abi.encode(breaches)));
+        assertEq(vm.load(c_, bytes32(b0)), device, "breach word 0: deviceId");
+        uint256 bw1 = uint256(vm.load(c_, bytes32(b0 + 1)));
+        assertEq(bw1 & type(uint64).max, 40, "breach word 1: firstSequence");
+        assertEq((bw1 >> 64) & type(uint64).max, 46, "breach word 1: lastSequence");
+        assertEq((bw1 >> 128) & type(uint64).max, START, "breach word 1: firstTimestamp");
+        assertEq(bw1 >> 192, START + 360_000, "breach word 1: lastTimestamp");
+        assertEq(vm.load(c_, bytes32(b0 + 2)), conditions.readingIdOf(device, e[0]), "breach word 2: firstReadingId");
+        assertEq(vm.load(c_, bytes32(b0 + 3)), conditions.readingIdOf(device, e[6]), "breach word 3: lastReadingId");
+        uint256 bw4 = uint256(vm.load(c_, bytes32(b0 + 4)));
+        assertEq(address(uint160(bw4)), address(this), "breach word 4: submitter");
+        assertEq(bw4 >> 160, block.timestamp, "breach word 4: recordedAt");
+    }
+
     // ------------------------------------------------------------ helpers
 
     struct Vm_Log {
