@@ -29,12 +29,38 @@ const DEVICE_ID = keccak256(PUBLIC.subarray(1))
 
 const r = (name: string, value: number, unit = 'Cel'): Reading => ({ name, value, unit })
 
-const CASES: { name: string; sequence: number; timestamp: number; type?: string; readings: Reading[] }[] = [
-  { name: 'integer above -20', sequence: 7, timestamp: 1_750_000_060_000, readings: [r('temp', -12)] },
+const CASES: {
+  name: string
+  sequence: number
+  timestamp: number
+  type?: string
+  readings: Reading[]
+}[] = [
+  {
+    name: 'integer above -20',
+    sequence: 7,
+    timestamp: 1_750_000_060_000,
+    readings: [r('temp', -12)],
+  },
   { name: 'exactly -20', sequence: 8, timestamp: 1_750_000_120_000, readings: [r('temp', -20)] },
-  { name: 'half float -20.5', sequence: 9, timestamp: 1_750_000_180_000, readings: [r('temp', -20.5)] },
-  { name: 'double -20.001', sequence: 10, timestamp: 1_750_000_240_000, readings: [r('temp', -20.001)] },
-  { name: 'double -19.999', sequence: 11, timestamp: 1_750_000_300_000, readings: [r('temp', -19.999)] },
+  {
+    name: 'half float -20.5',
+    sequence: 9,
+    timestamp: 1_750_000_180_000,
+    readings: [r('temp', -20.5)],
+  },
+  {
+    name: 'double -20.001',
+    sequence: 10,
+    timestamp: 1_750_000_240_000,
+    readings: [r('temp', -20.001)],
+  },
+  {
+    name: 'double -19.999',
+    sequence: 11,
+    timestamp: 1_750_000_300_000,
+    readings: [r('temp', -19.999)],
+  },
   {
     name: 'several readings',
     sequence: 12,
@@ -53,8 +79,8 @@ const CASES: { name: string; sequence: number; timestamp: number; type?: string;
     sequence: 23,
     timestamp: 24,
     readings: [
-      23, 24, 255, 256, 65_535, 65_536, 4_294_967_295, 4_294_967_296, -24, -25, -256, -257,
-      -65_536, -65_537, -4_294_967_296, -4_294_967_297,
+      23, 24, 255, 256, 65_535, 65_536, 4_294_967_295, 4_294_967_296, -24, -25, -256, -257, -65_536,
+      -65_537, -4_294_967_296, -4_294_967_297,
     ].map((v, i) => r(`i${i}`, v)),
   },
   {
@@ -62,8 +88,23 @@ const CASES: { name: string; sequence: number; timestamp: number; type?: string;
     sequence: 255,
     timestamp: 256,
     readings: [
-      0.1, 1.5, -1.5, 100_000.5, 1e-7, 2 ** -24, 3 * 2 ** -24, 2 ** -14, 1e300, -1e300, -5e-324,
-      5e-324, 0.5, 65_504.5, -3.4028234663852886e38, 2 ** -149, 1.401298464324817e-45 * 3,
+      0.1,
+      1.5,
+      -1.5,
+      100_000.5,
+      1e-7,
+      2 ** -24,
+      3 * 2 ** -24,
+      2 ** -14,
+      1e300,
+      -1e300,
+      -5e-324,
+      5e-324,
+      0.5,
+      65_504.5,
+      -3.4028234663852886e38,
+      2 ** -149,
+      1.401298464324817e-45 * 3,
     ].map((v, i) => r(`f${i}`, v)),
   },
   {
@@ -92,7 +133,7 @@ export function createTelemetryVectors(): string {
   const vectors = CASES.map((c) => {
     const unsigned: UnsignedTelemetry = {
       version: 1,
-      deviceId: PUBLIC.length === 65 ? hexBytes(DEVICE_ID) : new Uint8Array(),
+      deviceId: hexBytes(DEVICE_ID),
       sequence: c.sequence,
       timestamp: c.timestamp,
       type: c.type ?? 'temperature',
