@@ -72,6 +72,7 @@ library TelemetryCbor {
         // Same sign: compare |value| · 10^decimals with |threshold|; mantissa < 2^65, so the
         // left side stays below 2^125.
         uint256 a = mantissa * 10 ** decimals;
+        // forge-lint: disable-next-line(unsafe-typecast) widening an int128, negated only when negative
         uint256 b = threshold < 0 ? uint256(-int256(threshold)) : uint256(int256(threshold));
         int256 magnitude = _compareScaled(a, exponent, b);
         return valueSign > 0 ? magnitude : -magnitude;
@@ -124,17 +125,20 @@ library TelemetryCbor {
         returns (bool negative, uint256 mantissa, int256 exponent)
     {
         negative = (bits >> (expBits + fracBits)) & 1 == 1;
-        uint256 e = (bits >> fracBits) & ((1 << expBits) - 1);
-        uint256 f = bits & ((1 << fracBits) - 1);
-        if (e == (1 << expBits) - 1) revert ValueNotFinite();
+        uint256 e = (bits >> fracBits) & (2 ** expBits - 1);
+        uint256 f = bits & (2 ** fracBits - 1);
+        if (e == 2 ** expBits - 1) revert ValueNotFinite();
+        // forge-lint: disable-start(unsafe-typecast) e < 2^11 and fracBits ≤ 52 fit int256
         if (e == 0) {
             // subnormal (or zero): f · 2^(1 − bias − fracBits)
             return (negative, f, 1 - bias - int256(fracBits));
         }
-        return (negative, f | (1 << fracBits), int256(e) - bias - int256(fracBits));
+        return (negative, f | 2 ** fracBits, int256(e) - bias - int256(fracBits));
+        // forge-lint: disable-end(unsafe-typecast)
     }
 
     /// @dev sign(a · 2^exponent − b), with a < 2^125 and b < 2^128.
+    // forge-lint: disable-start(unsafe-typecast) the casts follow the sign checks
     function _compareScaled(uint256 a, int256 exponent, uint256 b) private pure returns (int256) {
         if (exponent >= 0) {
             // a ≥ 1 here; past 2^128 the left side exceeds any b.
@@ -147,6 +151,8 @@ library TelemetryCbor {
         return _cmp(a, b << k);
     }
 
+    // forge-lint: disable-end(unsafe-typecast)
+
     function _cmp(uint256 x, uint256 y) private pure returns (int256) {
         return x > y ? int256(1) : (x < y ? -1 : int256(0));
     }
@@ -157,7 +163,9 @@ library TelemetryCbor {
         }
     }
 
-    /// @dev A CBOR head with the shortest argument (RFC 8949 §4.2.1).
+    /// @dev A CBOR head with the shortest argument (RFC 8949 §4.2.1); n < 2^64 (uint64 fields
+    ///      and lengths), each cast follows the range check before it.
+    // forge-lint: disable-start(unsafe-typecast)
     function _head(uint8 major, uint256 n) private pure returns (bytes memory) {
         uint8 m = major << 5;
         if (n < 24) return abi.encodePacked(bytes1(m | uint8(n)));
@@ -166,6 +174,7 @@ library TelemetryCbor {
         if (n <= type(uint32).max) return abi.encodePacked(bytes1(m | 26), uint32(n));
         return abi.encodePacked(bytes1(m | 27), uint64(n));
     }
+    // forge-lint: disable-end(unsafe-typecast)
 
     function _text(string memory s) private pure returns (bytes memory) {
         return abi.encodePacked(_head(3, bytes(s).length), s);
