@@ -263,7 +263,10 @@ contract ConditionRegistry is AccessControl {
         uint256 n = input.deviceIds.length;
         if (n == 0) revert EmptyDeviceSet();
         if (n > MAX_DEVICES) revert TooManyDevices(n);
-        if (input.end <= input.start) revert InvalidWindow(input.start, input.end);
+        // end + graceMs must not overflow: closeWindow compares the chain's time with it.
+        if (input.end <= input.start || uint256(input.end) + input.graceMs > type(uint64).max) {
+            revert InvalidWindow(input.start, input.end);
+        }
         if (input.comparison < LESS_OR_EQUAL || input.comparison > GREATER) {
             revert InvalidComparison(input.comparison);
         }

@@ -82,6 +82,9 @@ contract ConditionRegistryTest is ConditionFixture {
         expectCreateRevert(c, abi.encodeWithSelector(ConditionRegistry.InvalidWindow.selector, START, START));
         c.end = c.start - 1;
         expectCreateRevert(c, abi.encodeWithSelector(ConditionRegistry.InvalidWindow.selector, START, START - 1));
+        c.end = END;
+        c.graceMs = type(uint64).max - END + 1; // the closing time would overflow
+        expectCreateRevert(c, abi.encodeWithSelector(ConditionRegistry.InvalidWindow.selector, START, END));
     }
 
     function test_createCondition_error_comparison() public {
