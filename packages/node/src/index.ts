@@ -40,6 +40,12 @@ export {
   createConditionsClient,
 } from './conditions/createConditionsClient.ts'
 export {
+  type ConditionRule,
+  compareToFixedPoint,
+  evaluateReading,
+  type ReadingVerdict,
+} from './conditions/evaluateReading.ts'
+export {
   type SignedTelemetryEvidence,
   telemetryToEvidence,
 } from './conditions/telemetryToEvidence.ts'

@@ -20,6 +20,7 @@ import {
 import fc from 'fast-check'
 import { bytesToHex, keccak256 } from 'viem'
 import { thresholdToFixedPoint } from '../src/conditions/conditionToInput.ts'
+import { compareToFixedPoint, evaluateReading } from '../src/conditions/evaluateReading.ts'
 import { telemetryToEvidence } from '../src/conditions/telemetryToEvidence.ts'
 import { createTelemetryVectors, readTelemetryVectors } from './support/telemetryVectors.ts'
 import { startTestChain, type TestChain } from './testChain.ts'
@@ -93,6 +94,50 @@ test('args: readingValueToCbor refuses NaN and ±Infinity', () => {
   assert.deepEqual([...readingValueToCbor(-0)], [0x00])
 })
 
+test('behavior: evaluateReading applies the rule as the contract does', () => {
+  const device = `0x${'11'.repeat(32)}` as const
+  const rule = {
+    deviceIds: [device],
+    metric: { type: 'temperature', name: 'temp', unit: 'Cel' },
+    comparison: '<=' as const,
+    threshold: -20_000n,
+    decimals: 3,
+    window: { start: 1000n, end: 2000n },
+  }
+  const message = (value: number, o: { timestamp?: number; unit?: string; id?: string } = {}) =>
+    ({
+      version: 1,
+      deviceId: Uint8Array.from(Buffer.from((o.id ?? device).slice(2), 'hex')),
+      sequence: 1,
+      timestamp: o.timestamp ?? 1000,
+      type: 'temperature',
+      readings: [{ name: 'temp', value, unit: o.unit ?? 'Cel' }],
+      suite: Suite.p256,
+      signature: new Uint8Array(64),
+    }) as const
+  assert.equal(evaluateReading(rule, message(-20)).kind, 'compliant', 'exactly -20 °C')
+  assert.equal(evaluateReading(rule, message(-20.001)).kind, 'compliant')
+  assert.equal(evaluateReading(rule, message(-19.999)).kind, 'violating')
+  assert.equal(evaluateReading(rule, message(-12, { timestamp: 1999 })).kind, 'violating')
+  assert.deepEqual(evaluateReading(rule, message(-12, { timestamp: 2000 })), {
+    kind: 'not-applicable',
+    reason: 'window',
+  })
+  assert.deepEqual(evaluateReading(rule, message(-12, { timestamp: 999 })), {
+    kind: 'not-applicable',
+    reason: 'window',
+  })
+  assert.deepEqual(evaluateReading(rule, message(10, { unit: '[degF]' })), {
+    kind: 'unit-mismatch',
+    unit: '[degF]',
+  })
+  assert.deepEqual(evaluateReading(rule, message(-12, { id: `0x${'22'.repeat(32)}` })), {
+    kind: 'not-applicable',
+    reason: 'device',
+  })
+  assert.throws(() => compareToFixedPoint(Number.NaN, 0n, 0), RangeError)
+})
+
 describe('ConditionRegistry encoder against @veriot/core on anvil', () => {
   let chain: TestChain
   before(async () => {
@@ -158,6 +203,35 @@ describe('ConditionRegistry encoder against @veriot/core on anvil', () => {
         assert.equal(idFromContract, readingIdOf(encoded))
       }),
       { numRuns: 100 },
+    )
+  })
+
+  test('behavior: compareToFixedPoint gives the contract compareValue answer', async () => {
+    const conn = await chain.as(0)
+    const address = chain.deployment.contracts.ConditionRegistry?.address
+    assert.ok(address)
+    const int128 = fc.bigInt({ min: -(2n ** 127n), max: 2n ** 127n - 1n })
+    const near = fc.integer({ min: -100_000, max: 100_000 }).map(BigInt)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.integer({ min: -100, max: 100 }),
+          fc.integer({ min: -100_000, max: 100_000 }).map((n) => n / 1000),
+        ),
+        fc.oneof(int128, near),
+        fc.integer({ min: 0, max: 18 }),
+        async (value, threshold, decimals) => {
+          const onChain = await conn.publicClient.readContract({
+            address,
+            abi: conditionRegistryAbi,
+            functionName: 'compareValue',
+            args: [bytesToHex(readingValueToCbor(value)), threshold, decimals],
+          })
+          assert.equal(BigInt(compareToFixedPoint(value, threshold, decimals)), onChain)
+        },
+      ),
+      { numRuns: 150 },
     )
   })
 })
