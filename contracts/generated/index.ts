@@ -5,3 +5,4 @@ export { naiveReadingLogAbi, naiveReadingLogBytecode } from './NaiveReadingLog.t
 export { authorityRegistryAbi, authorityRegistryBytecode } from './AuthorityRegistry.ts'
 export { accessGrantsAbi, accessGrantsBytecode } from './AccessGrants.ts'
 export { firmwareRegistryAbi, firmwareRegistryBytecode } from './FirmwareRegistry.ts'
+export { conditionRegistryAbi, conditionRegistryBytecode } from './ConditionRegistry.ts'

@@ -14,6 +14,7 @@ const CONTRACTS = [
   'AuthorityRegistry',
   'AccessGrants',
   'FirmwareRegistry',
+  'ConditionRegistry',
 ]
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')

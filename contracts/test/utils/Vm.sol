@@ -46,6 +46,10 @@ interface Vm {
     function keyExistsJson(string calldata json, string calldata key) external pure returns (bool);
     function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
     function parseBytes(string calldata stringifiedValue) external pure returns (bytes memory parsedValue);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseJsonInt(string calldata json, string calldata key) external pure returns (int256);
     function skip(bool skipTest, string calldata reason) external;
 
     // Formatting for assertion messages

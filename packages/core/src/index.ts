@@ -103,6 +103,7 @@ export { auxKeyHashOf } from './telemetry/auxKeyHashOf.ts'
 export { decodeTelemetry } from './telemetry/decodeTelemetry.ts'
 export { encodeTelemetry } from './telemetry/encodeTelemetry.ts'
 export { readingIdOf } from './telemetry/readingIdOf.ts'
+export { readingValueToCbor } from './telemetry/readingValueToCbor.ts'
 export {
   type Reading,
   TELEMETRY_DOMAIN,

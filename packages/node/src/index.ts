@@ -36,6 +36,34 @@ export { type AccountSource, loadAccount } from './chain/loadAccount.ts'
 export { sendContractTx, type TxResult } from './chain/sendContractTx.ts'
 export { toVeriotError } from './chain/toVeriotError.ts'
 export {
+  type Comparison,
+  type ConditionDefinition,
+  type ConditionInput,
+  conditionToInput,
+  thresholdToFixedPoint,
+} from './conditions/conditionToInput.ts'
+export {
+  type BatchRef,
+  type BreachRecord,
+  type BreachSubmission,
+  batchToRef,
+  type Compliance,
+  type ConditionRecord,
+  type ConditionResult,
+  type ConditionsClient,
+  createConditionsClient,
+} from './conditions/createConditionsClient.ts'
+export {
+  type ConditionRule,
+  compareToFixedPoint,
+  evaluateReading,
+  type ReadingVerdict,
+} from './conditions/evaluateReading.ts'
+export {
+  type SignedTelemetryEvidence,
+  telemetryToEvidence,
+} from './conditions/telemetryToEvidence.ts'
+export {
   type Deployment,
   deployContracts,
   deployFirmwareRegistry,

@@ -24,7 +24,9 @@ export async function statusCommand(ctx: CommandContext): Promise<void> {
   const value = {
     chain: { chainId: conn.chainId, rpcUrl: redactUrl(conn.rpcUrl), embedded, blockNumber },
     contracts: Object.fromEntries(
-      Object.entries(ctx.deployment().contracts).map(([name, c]) => [name, c.address]),
+      Object.entries(ctx.deployment().contracts).flatMap(([name, c]) =>
+        c === undefined ? [] : [[name, c.address]],
+      ),
     ),
     authorities: { active: signers.length, signers },
     devices: {

@@ -113,6 +113,22 @@ export const ErrorCodes = {
   FIRMWARE_APPROVAL_DUPLICATE: ExitCode.rejected,
   FIRMWARE_SIGNATURE_INVALID: ExitCode.rejected,
   FIRMWARE_MINIMUM_INVALID: ExitCode.rejected,
+  // conditions (ConditionRegistry; contract errors decoded)
+  CONDITION_INVALID: ExitCode.rejected,
+  CONDITION_EXISTS: ExitCode.rejected,
+  CONDITION_UNKNOWN: ExitCode.notFound,
+  CONDITION_CLOSED: ExitCode.rejected,
+  CONDITION_NOT_CLOSABLE: ExitCode.rejected,
+  CONDITIONS_PAUSED: ExitCode.rejected,
+  CONDITIONS_NOT_PAUSED: ExitCode.rejected,
+  EVIDENCE_DEVICE_MISMATCH: ExitCode.rejected,
+  EVIDENCE_OUTSIDE_WINDOW: ExitCode.rejected,
+  EVIDENCE_METRIC_MISMATCH: ExitCode.rejected,
+  EVIDENCE_UNIT_MISMATCH: ExitCode.rejected,
+  EVIDENCE_NOT_VIOLATING: ExitCode.rejected,
+  EVIDENCE_REPLAYED: ExitCode.rejected,
+  EVIDENCE_INCOMPLETE: ExitCode.rejected,
+  BATCH_REF_INVALID: ExitCode.rejected,
   // storage
   STORE_FAILED: ExitCode.internal,
   // authority nodes

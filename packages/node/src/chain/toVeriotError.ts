@@ -49,6 +49,42 @@ const contractErrorCodes: Record<string, ErrorCode> = {
   NoApprovals: 'FIRMWARE_SIGNATURE_INVALID',
   MinimumNotIncreasing: 'FIRMWARE_MINIMUM_INVALID',
   MinimumAboveLatestApproved: 'FIRMWARE_RELEASE_NOT_APPROVED',
+  // ConditionRegistry (and its TelemetryCbor library)
+  EmptyDeviceSet: 'CONDITION_INVALID',
+  TooManyDevices: 'CONDITION_INVALID',
+  DuplicateDevice: 'CONDITION_INVALID',
+  InvalidWindow: 'CONDITION_INVALID',
+  InvalidComparison: 'CONDITION_INVALID',
+  InvalidDecimals: 'CONDITION_INVALID',
+  InvalidDuration: 'CONDITION_INVALID',
+  InvalidMetric: 'CONDITION_INVALID',
+  InvalidParty: 'CONDITION_INVALID',
+  ConditionExists: 'CONDITION_EXISTS',
+  UnknownCondition: 'CONDITION_UNKNOWN',
+  ConditionClosed: 'CONDITION_CLOSED',
+  DeviceNotInCondition: 'EVIDENCE_DEVICE_MISMATCH',
+  DeviceNotActive: 'DEVICE_NOT_ACTIVE',
+  DeviceSuiteUnsupported: 'SUITE_UNSUPPORTED',
+  EvidenceLength: 'EVIDENCE_INCOMPLETE',
+  SequenceGap: 'EVIDENCE_INCOMPLETE',
+  ReadingGapTooLong: 'EVIDENCE_INCOMPLETE',
+  DurationNotReached: 'EVIDENCE_INCOMPLETE',
+  MessageTypeMismatch: 'EVIDENCE_METRIC_MISMATCH',
+  MetricMissing: 'EVIDENCE_METRIC_MISMATCH',
+  UnitMismatch: 'EVIDENCE_UNIT_MISMATCH',
+  ReadingOutsideWindow: 'EVIDENCE_OUTSIDE_WINDOW',
+  ReadingNotViolating: 'EVIDENCE_NOT_VIOLATING',
+  ReadingAlreadyUsed: 'EVIDENCE_REPLAYED',
+  InvalidReadingSignature: 'SIGNATURE_INVALID',
+  ValueNotANumber: 'TELEMETRY_VALUE_INVALID',
+  ValueNotFinite: 'TELEMETRY_VALUE_INVALID',
+  NotAParty: 'NOT_AUTHORIZED',
+  WindowNotClosable: 'CONDITION_NOT_CLOSABLE',
+  NoBatches: 'BATCH_REF_INVALID',
+  BatchNotAnchored: 'BATCH_REF_INVALID',
+  BatchOutsideWindow: 'BATCH_REF_INVALID',
+  ContractPaused: 'CONDITIONS_PAUSED',
+  NotPaused: 'CONDITIONS_NOT_PAUSED',
 }
 
 /** ReleaseNotPending of a revoked release is reported as FIRMWARE_RELEASE_REVOKED. */
@@ -162,6 +198,76 @@ function describeRevert(name: string, args: readonly unknown[]): string {
       return `model ${label(a)}: minimum ${version(b)} is not above the current minimum ${version(c)}`
     case 'MinimumAboveLatestApproved':
       return `model ${label(a)}: minimum ${version(b)} is above the highest approved version ${version(c)}`
+    case 'EmptyDeviceSet':
+      return '"deviceIds" expected 1–64 device ids, got none'
+    case 'TooManyDevices':
+      return `"deviceIds" expected 1–64 device ids, got ${a}`
+    case 'DuplicateDevice':
+      return `"deviceIds" expected distinct nonzero ids, got ${a} twice or zero`
+    case 'InvalidWindow':
+      return `"window" expected end > start, got [${a}, ${b})`
+    case 'InvalidComparison':
+      return `"comparison" expected 1 (<=), 2 (<), 3 (>=) or 4 (>), got ${a}`
+    case 'InvalidDecimals':
+      return `"decimals" expected 0–18, got ${a}`
+    case 'InvalidDuration':
+      return `"durationMs"/"maxGapMs" expected both 0, or both > 0 with the duration shorter than the window, got ${a}/${b}`
+    case 'InvalidMetric':
+      return '"metric" expected a telemetry type, reading name and unit in the telemetry format'
+    case 'InvalidParty':
+      return `"parties" expected distinct nonzero accounts with nonzero roles (at most 16), got ${a}`
+    case 'ConditionExists':
+      return `condition ${a} already exists (one per creator and shipment id)`
+    case 'UnknownCondition':
+      return `condition ${a} does not exist`
+    case 'ConditionClosed':
+      return `condition ${a} is closed; its result is final`
+    case 'DeviceNotInCondition':
+      return `device ${b} is not in condition ${a}`
+    case 'DeviceNotActive':
+      return `device ${a} is not Active (status ${deviceStatusOf(Number(b))})`
+    case 'DeviceSuiteUnsupported':
+      return `device ${a}: on-chain evidence needs suite 1 (p256), the device has ${b}`
+    case 'EvidenceLength':
+      return `"evidence" has ${a} readings: one without a duration, at least two with one`
+    case 'SequenceGap':
+      return `"evidence" expected sequence ${a} next, got ${b} (a run must have no gap)`
+    case 'ReadingGapTooLong':
+      return `"evidence" reading ${a} is ${b} ms after the previous one (more than maxGapMs, or earlier)`
+    case 'DurationNotReached':
+      return `"evidence" spans ${a} ms, expected more than ${b} ms`
+    case 'MessageTypeMismatch':
+      return `reading ${a}: message type is not the condition's`
+    case 'MetricMissing':
+      return `reading ${a}: the condition's metric is not in the message`
+    case 'UnitMismatch':
+      return `reading ${a}: unit "${b}" is not the condition's`
+    case 'ReadingOutsideWindow':
+      return `reading ${a}: timestamp ${b} is outside the condition's window`
+    case 'ReadingNotViolating':
+      return `reading ${a} satisfies the condition; it is no breach`
+    case 'ReadingAlreadyUsed':
+      return `device ${a}: reading ${b} is already counted in a breach of this condition`
+    case 'InvalidReadingSignature':
+      return `device ${a}: reading ${b} is not signed by the device's registered key`
+    case 'ValueNotANumber':
+      return '"value" expected one CBOR number item'
+    case 'ValueNotFinite':
+      return '"value" expected a finite number, got NaN or ±Infinity'
+    case 'NotAParty':
+      return `${b} is neither the creator nor a party of condition ${a}`
+    case 'WindowNotClosable':
+      return `condition ${a} can be closed at ${c} ms, chain time is ${b} ms`
+    case 'NoBatches':
+      return '"batches" expected at least one anchored batch covering the window'
+    case 'BatchNotAnchored':
+      return `batch ${b} of gateway ${a} is not anchored with these values`
+    case 'BatchOutsideWindow':
+      return `batch ${b} of gateway ${a} does not overlap the window`
+    case 'ContractPaused':
+      return 'the ConditionRegistry is paused'
+    case 'NotPaused':
+      return 'the ConditionRegistry is not paused'
     default:
       return `contract reverted with ${name}(${args.map(String).join(', ')})`
   }
@@ -177,6 +283,10 @@ function argsContext(name: string, args: readonly unknown[]): Record<string, str
       'NotDeviceOwner',
       'NotAuthorized',
       'InvalidRegistrationSignature',
+      'DeviceNotActive',
+      'DeviceSuiteUnsupported',
+      'ReadingAlreadyUsed',
+      'InvalidReadingSignature',
     ].includes(name)
   ) {
     out.deviceId = String(args[0])
@@ -189,6 +299,13 @@ function argsContext(name: string, args: readonly unknown[]): Record<string, str
     ) {
       out.version = version(args[1])
     }
+  }
+  if (['UnknownCondition', 'ConditionClosed', 'ConditionExists', 'NotAParty'].includes(name)) {
+    out.conditionId = String(args[0])
+  }
+  if (name === 'DeviceNotInCondition') {
+    out.conditionId = String(args[0])
+    out.deviceId = String(args[1])
   }
   if (name === 'InvalidTransition') {
     out.from = deviceStatusOf(Number(args[1]))

@@ -6,6 +6,8 @@ import {
   accessGrantsBytecode,
   authorityRegistryAbi,
   authorityRegistryBytecode,
+  conditionRegistryAbi,
+  conditionRegistryBytecode,
   deviceRegistryAbi,
   deviceRegistryBytecode,
   firmwareRegistryAbi,
@@ -30,6 +32,8 @@ export type Deployment = {
     AccessGrants: DeployedContract
     /** Absent only in deployment records written before FirmwareRegistry existed. */
     FirmwareRegistry?: DeployedContract
+    /** Absent in deployment records written before conditions existed. */
+    ConditionRegistry?: DeployedContract
   }
 }
 
@@ -41,6 +45,11 @@ export type DeployOptions = {
    * on FirmwareRegistry (embedded single-operator setup).
    */
   grantOperatorRoles?: boolean
+  /**
+   * ConditionRegistry's guardian (may pause it). Default: the deployer when grantOperatorRoles,
+   * else none (the admin, i.e. the deployer, may pause too).
+   */
+  conditionsGuardian?: Address
   onProgress?: (step: string) => void
   /** AuthorityRegistry parameters (defaults: 1 ETH minimum, 1 day exit lock, 50 % to the prover). */
   authorities?: {
@@ -53,7 +62,7 @@ export type DeployOptions = {
 
 /**
  * Deploys DeviceRegistry (the connected account as admin), TelemetryAnchor, AuthorityRegistry,
- * AccessGrants and FirmwareRegistry (the connected account as admin).
+ * AccessGrants, FirmwareRegistry and ConditionRegistry (the connected account as admin).
  * @throws ACCOUNT_MISSING, P256_VERIFIER_UNAVAILABLE, TX_FAILED, RPC_UNREACHABLE
  */
 export async function deployContracts(
@@ -120,6 +129,18 @@ export async function deployContracts(
     args: [registry.address],
   })
   const firmware = await deployFirmwareRegistry(conn, options)
+  options.onProgress?.('deploying ConditionRegistry')
+  const conditions = await deployContract(conn, {
+    name: 'ConditionRegistry',
+    abi: conditionRegistryAbi,
+    bytecode: conditionRegistryBytecode,
+    args: [
+      registry.address,
+      anchor.address,
+      account.address,
+      options.conditionsGuardian ?? (options.grantOperatorRoles ? account.address : zeroAddress),
+    ],
+  })
   return {
     chainId: conn.chainId,
     deployer: account.address,
@@ -129,6 +150,7 @@ export async function deployContracts(
       AuthorityRegistry: authorities,
       AccessGrants: grants,
       FirmwareRegistry: firmware,
+      ConditionRegistry: conditions,
     },
   }
 }

@@ -26,6 +26,8 @@ const schema = z.object({
     AccessGrants: contract,
     // Optional: records written before FirmwareRegistry existed lack it (`veriot up` adds it).
     FirmwareRegistry: contract.optional(),
+    // Optional: records written before conditions existed stay valid.
+    ConditionRegistry: contract.optional(),
   }),
 })
 
@@ -60,6 +62,9 @@ export function readDeploymentFile(dataDir: string): Deployment | undefined {
       ...(parsed.contracts.FirmwareRegistry
         ? { FirmwareRegistry: toContract(parsed.contracts.FirmwareRegistry) }
         : {}),
+      ...(parsed.contracts.ConditionRegistry === undefined
+        ? {}
+        : { ConditionRegistry: toContract(parsed.contracts.ConditionRegistry) }),
     },
   }
 }

@@ -1,0 +1,192 @@
+// Test vectors that tie ConditionRegistry's rebuilt signing bytes to @veriot/core's encoder:
+// messages made and signed here with cborg's encoding, written to
+// contracts/test/fixtures/telemetry-vectors.json, which the Forge tests read
+// (ConditionTelemetryVectors.t.sol). Regenerate: node --import tsx <this file> --write
+
+import { readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { p256 } from '@noble/curves/nist.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import {
+  encodeTelemetry,
+  type Reading,
+  readingIdOf,
+  Suite,
+  telemetrySigningBytes,
+  type UnsignedTelemetry,
+} from '@veriot/core'
+import { bytesToHex, keccak256 } from 'viem'
+import { telemetryToEvidence } from '../../src/conditions/telemetryToEvidence.ts'
+
+export const TELEMETRY_VECTORS_PATH = fileURLToPath(
+  new URL('../../../../contracts/test/fixtures/telemetry-vectors.json', import.meta.url),
+)
+
+/** A fixed test-only device key, so the file is reproducible (RFC 6979 signatures). */
+const SECRET = sha256(new TextEncoder().encode('veriot.test.condition-vectors'))
+const PUBLIC = p256.getPublicKey(SECRET, false)
+const DEVICE_ID = keccak256(PUBLIC.subarray(1))
+
+const r = (name: string, value: number, unit = 'Cel'): Reading => ({ name, value, unit })
+
+const CASES: {
+  name: string
+  sequence: number
+  timestamp: number
+  type?: string
+  readings: Reading[]
+}[] = [
+  {
+    name: 'integer above -20',
+    sequence: 7,
+    timestamp: 1_750_000_060_000,
+    readings: [r('temp', -12)],
+  },
+  { name: 'exactly -20', sequence: 8, timestamp: 1_750_000_120_000, readings: [r('temp', -20)] },
+  {
+    name: 'half float -20.5',
+    sequence: 9,
+    timestamp: 1_750_000_180_000,
+    readings: [r('temp', -20.5)],
+  },
+  {
+    name: 'double -20.001',
+    sequence: 10,
+    timestamp: 1_750_000_240_000,
+    readings: [r('temp', -20.001)],
+  },
+  {
+    name: 'double -19.999',
+    sequence: 11,
+    timestamp: 1_750_000_300_000,
+    readings: [r('temp', -19.999)],
+  },
+  {
+    name: 'several readings',
+    sequence: 12,
+    timestamp: 1_750_000_360_000,
+    readings: [r('humidity', 55.25, '%'), r('temp', -21.5), r('battery', 3.3, 'V')],
+  },
+  {
+    name: 'largest integers',
+    sequence: Number.MAX_SAFE_INTEGER,
+    timestamp: Number.MAX_SAFE_INTEGER,
+    readings: [r('temp', Number.MAX_SAFE_INTEGER), r('low', Number.MIN_SAFE_INTEGER)],
+  },
+  { name: 'smallest fields', sequence: 1, timestamp: 0, readings: [r('temp', 0)] },
+  {
+    name: 'integer head sizes',
+    sequence: 23,
+    timestamp: 24,
+    readings: [
+      23, 24, 255, 256, 65_535, 65_536, 4_294_967_295, 4_294_967_296, -24, -25, -256, -257, -65_536,
+      -65_537, -4_294_967_296, -4_294_967_297,
+    ].map((v, i) => r(`i${i}`, v)),
+  },
+  {
+    name: 'float widths',
+    sequence: 255,
+    timestamp: 256,
+    readings: [
+      0.1,
+      1.5,
+      -1.5,
+      100_000.5,
+      1e-7,
+      2 ** -24,
+      3 * 2 ** -24,
+      2 ** -14,
+      1e300,
+      -1e300,
+      -5e-324,
+      5e-324,
+      0.5,
+      65_504.5,
+      -3.4028234663852886e38,
+      2 ** -149,
+      1.401298464324817e-45 * 3,
+    ].map((v, i) => r(`f${i}`, v)),
+  },
+  {
+    name: 'longest strings',
+    sequence: 65_536,
+    timestamp: 4_294_967_296,
+    type: 'a2345678901234567890._',
+    readings: [r('n2345678901234567890123456789012', -7.25, 'deg C per 10 mi')],
+  },
+  {
+    name: 'array head of 25 readings',
+    sequence: 31,
+    timestamp: 1_750_000_001_000,
+    readings: Array.from({ length: 25 }, (_, i) => r(`t${i}`, -25 + i * 0.25)),
+  },
+  {
+    name: 'negative zero is written as 0',
+    sequence: 30,
+    timestamp: 1_750_000_000_000,
+    readings: [r('temp', -0)],
+  },
+]
+
+/** The vectors file's content (stable JSON with a trailing newline). */
+export function createTelemetryVectors(): string {
+  const vectors = CASES.map((c) => {
+    const unsigned: UnsignedTelemetry = {
+      version: 1,
+      deviceId: hexBytes(DEVICE_ID),
+      sequence: c.sequence,
+      timestamp: c.timestamp,
+      type: c.type ?? 'temperature',
+      readings: c.readings,
+      suite: Suite.p256,
+    }
+    const signing = telemetrySigningBytes(unsigned)
+    const signature = p256.sign(sha256(signing), SECRET, {
+      prehash: false,
+      lowS: false,
+      format: 'compact',
+    })
+    const encoded = encodeTelemetry({ ...unsigned, signature })
+    const { evidence } = telemetryToEvidence(encoded)
+    return {
+      name: c.name,
+      sequence: c.sequence,
+      timestamp: c.timestamp,
+      messageType: evidence.messageType,
+      readings: evidence.readings.map((reading, i) => ({
+        ...reading,
+        // sign(value − (−20)): exact in binary floating point, since −20 is.
+        cmpMinus20: Math.sign((c.readings[i]?.value ?? Number.NaN) + 20),
+      })),
+      r: evidence.r,
+      s: evidence.s,
+      signingBytes: bytesToHex(signing),
+      encoded: bytesToHex(encoded),
+      readingId: readingIdOf(encoded),
+    }
+  })
+  const body = {
+    comment:
+      'Generated by packages/node/test/support/telemetryVectors.ts from @veriot/core; do not edit.',
+    privateKey: bytesToHex(SECRET),
+    publicKeyX: bytesToHex(PUBLIC.subarray(1, 33)),
+    publicKeyY: bytesToHex(PUBLIC.subarray(33)),
+    deviceId: DEVICE_ID,
+    vectors,
+  }
+  return `${JSON.stringify(body, null, 2)}\n`
+}
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.slice(2), 'hex'))
+}
+
+/** The committed file, for the staleness test. */
+export function readTelemetryVectors(): string {
+  return readFileSync(TELEMETRY_VECTORS_PATH, 'utf8')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--write')) {
+  writeFileSync(TELEMETRY_VECTORS_PATH, createTelemetryVectors())
+  console.log(`wrote ${TELEMETRY_VECTORS_PATH}`)
+}
