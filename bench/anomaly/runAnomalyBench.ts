@@ -149,6 +149,7 @@ async function measureLockdown(chain: BenchChain, dir: string) {
     mqttPort: 0,
     httpPort: 0,
     noAnchor: true,
+    attestation: false,
   })
   try {
     const key = createBenchKey()
