@@ -94,6 +94,7 @@ export async function measureMqttIngest(o: MqttIngestOptions): Promise<MqttInges
     conn: await o.chain.as(o.gatewayAccount),
     deployment: o.chain.deployment,
     store: timed.store,
+    attestation: false,
     mqttPort: 0,
     httpPort: 0,
     // Messages are signed once before all runs; the skew check is not what is measured.

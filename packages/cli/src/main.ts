@@ -6,8 +6,15 @@ import { toVeriotError } from '@veriot/node'
 import { Command, CommanderError, Option } from 'commander'
 import { BaseError } from 'viem'
 import { type AlertsOptions, alertsCommand } from './commands/alerts.ts'
+import { type AttestOptions, attestCommand } from './commands/attest.ts'
 import { authorityCommand, watchdogCommand } from './commands/authority.ts'
 import { breakerCommand } from './commands/breaker.ts'
+import {
+  type ConditionCreateOptions,
+  conditionCloseCommand,
+  conditionCreateCommand,
+  conditionShowCommand,
+} from './commands/condition.ts'
 import {
   capabilityCommand,
   historyCommand,
@@ -386,12 +393,66 @@ Error codes are listed in docs/errors.md.`,
     .action(run((ctx, ref: string) => keyCommand(ctx, 'show', ref)))
 
   program
+    .command('attest <device>')
+    .description(
+      'attest a device to the running gateway with its key: a TPM quote (tpm:), else the key signs the firmware measurement',
+    )
+    .requiredOption('--key <ref>', 'the device key: tpm:<file>, file:<path> or pkcs11:…')
+    .option('--image <file>', 'firmware image it runs (measurement = PCR extend of its SHA-256)')
+    .option('--measurement <hex>', 'the measurement to report instead of --image (no TPM)')
+    .option('--http-url <url>', "the gateway's HTTP URL (default: the one `veriot up` runs)")
+    .action(run((ctx, id: string, opts: AttestOptions) => attestCommand(ctx, id, opts)))
+
+  program
     .command('alerts')
     .description("the gateway's anomaly scores, their reasons, and its lockdowns")
     .option('--device <id>', 'one device: its score, reasons and lockdown history')
     .option('--min <score>', 'only devices scoring above this', '0')
     .option('--gateway-url <url>', "the gateway's HTTP URL (default: the one `veriot up` runs)")
     .action(run((ctx, opts: AlertsOptions) => alertsCommand(ctx, opts)))
+
+  const condition = program
+    .command('condition')
+    .description('conditions on device data (ConditionRegistry): create, show, close')
+  condition
+    .command('create')
+    .description(
+      'a rule on a set of devices over a window, e.g. temp ≤ −20 °C (breaches go on chain)',
+    )
+    .requiredOption('--shipment <id>', 'your reference for it (text up to 32 bytes, or a bytes32)')
+    .requiredOption('--device <id...>', 'the devices it covers (1–64)')
+    .requiredOption(
+      '--metric <type/name/unit>',
+      'e.g. temperature/temp/Cel (units are never converted)',
+    )
+    .requiredOption('--comparison <op>', 'the rule that must hold: <=, <, >= or >')
+    .requiredOption('--threshold <value>', 'in the metric’s unit, e.g. -20')
+    .requiredOption('--from <time>', 'window start: ISO 8601 or ms since the epoch (inclusive)')
+    .requiredOption('--to <time>', 'window end: ISO 8601 or ms since the epoch (exclusive)')
+    .option('--decimals <n>', 'fixed-point decimals of the threshold on chain', '3')
+    .option('--duration <ms>', 'a breach only when the rule fails for longer than this')
+    .option('--max-gap <ms>', 'with --duration: most time between readings of a run')
+    .option('--grace <ms>', 'time after the window for late evidence before it can close', '0')
+    .option('--party <address:role...>', 'parties who may close it, e.g. 0x…:receiver')
+    .action(run((ctx, opts: ConditionCreateOptions) => conditionCreateCommand(ctx, opts)))
+  condition
+    .command('show <id>')
+    .description('the condition, its breaches and its result')
+    .action(run((ctx, id: string) => conditionShowCommand(ctx, id)))
+  condition
+    .command('close <id>')
+    .description("close the window, naming the gateway's anchored batches that cover it")
+    .option('--store <file>', 'the gateway store (default <data-dir>/gateway.sqlite)')
+    .option(
+      '--gateway <address>',
+      "the gateway's account (default: asked from the running gateway)",
+    )
+    .option('--gateway-url <url>', "the gateway's HTTP URL (default: the one `veriot up` runs)")
+    .action(
+      run((ctx, id: string, opts: { store?: string; gateway?: string; gatewayUrl?: string }) =>
+        conditionCloseCommand(ctx, id, opts),
+      ),
+    )
 
   const breaker = program
     .command('breaker')
@@ -445,11 +506,24 @@ function addGatewayOptions(cmd: Command): void {
     .option('--max-skew <ms>', 'how far ahead of the gateway clock a reading may be', '300000')
     .option('--max-age <ms>', 'how old a reading may be (offline backlogs)', '86400000')
     .option('--store <file>', 'SQLite store (default <data-dir>/gateway.sqlite)')
+    .option(
+      '--no-attestation',
+      'accept readings from devices without a fresh attestation (turns the rule off)',
+    )
+    .option(
+      '--attestation-max-age <ms>',
+      'how long a verified attestation admits readings',
+      '3600000',
+    )
     .option('--no-anomaly', 'turn off anomaly scoring and automatic lockdown')
     .option('--anomaly-threshold <points>', 'score at which a device is locked down', '100')
     .option(
       '--declared-range <name:unit:min:max...>',
       'declared range of a metric; a value outside it (or in another unit) is an anomaly',
+    )
+    .option(
+      '--condition <id...>',
+      'ConditionRegistry conditions to watch: breaches are submitted on chain as readings arrive',
     )
     .option(
       '--webhook-url <url>',

@@ -2,6 +2,12 @@
 
 export type { Attester } from './attestation/Attester.ts'
 export {
+  createGatewayAttestationClient,
+  type GatewayAttestationClient,
+  type GatewayAttestationClientOptions,
+  type GatewayAttestationResult,
+} from './attestation/createGatewayAttestationClient.ts'
+export {
   createSoftwareAttester,
   type SoftwareAttesterOptions,
 } from './attestation/createSoftwareAttester.ts'
@@ -18,6 +24,27 @@ export {
   type AuthoritySet,
   readAuthoritySet,
 } from './client/readAuthoritySet.ts'
+export {
+  createFirmwareUpdater,
+  type FirmwareUpdate,
+  type FirmwareUpdater,
+  type FirmwareUpdaterOptions,
+} from './firmware/createFirmwareUpdater.ts'
+export {
+  createTpmMeasuredBoot,
+  type TpmMeasuredBootOptions,
+} from './firmware/createTpmMeasuredBoot.ts'
+export type {
+  FirmwareCandidate,
+  InstallableRelease,
+  InstallPolicy,
+  MeasuredBoot,
+} from './firmware/FirmwareUpdate.ts'
+export {
+  type ReleaseInstallSlots,
+  releaseInstallSlots,
+} from './firmware/releaseInstallSlots.ts'
+export { verifyReleaseForInstall } from './firmware/verifyReleaseForInstall.ts'
 export { createDeviceKey } from './keys/createDeviceKey.ts'
 export type { DeviceKey } from './keys/DeviceKey.ts'
 export type { KeySecrets } from './keys/KeySecrets.ts'
@@ -128,6 +155,11 @@ export {
   verifyAggregateAttestation,
   verifyAggregateAttestationWith,
 } from './verified/verifyAggregateAttestation.ts'
+export {
+  type AttestationSignatureEngine,
+  verifyAttestationSignature,
+  verifyAttestationSignatureWith,
+} from './verified/verifyAttestationSignature.ts'
 export {
   type Attestation,
   type VerifyAttestationsParameters,

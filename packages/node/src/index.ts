@@ -13,6 +13,19 @@ export {
   createAnomalyDetector,
   type DeclaredRange,
 } from './anomaly/createAnomalyDetector.ts'
+export { assertFirmwareApproved } from './attestation/assertFirmwareApproved.ts'
+export {
+  type AttestationStatus,
+  createGatewayAttestation,
+  type FirmwareReader,
+  type GatewayAttestation,
+  type GatewayAttestationOptions,
+} from './attestation/createGatewayAttestation.ts'
+export {
+  type AttestationRecord,
+  type AttestationStore,
+  createSqliteAttestationStore,
+} from './attestation/createSqliteAttestationStore.ts'
 export { accountToBlsSecretKey } from './authority/accountToBlsSecretKey.ts'
 export { type Attestation, type Attester, createAttester } from './authority/createAttester.ts'
 export {
@@ -98,6 +111,12 @@ export {
   type WebhookNotifier,
 } from './notify/createWebhookNotifier.ts'
 export { createWebhookSignature, verifyWebhookSignature } from './notify/webhookSignature.ts'
+export {
+  type BreachJob,
+  type BreachJobState,
+  createPolicyEngine,
+  type PolicyEngine,
+} from './policy/createPolicyEngine.ts'
 export { createProofBundle } from './proofs/createProofBundle.ts'
 export { type BundleVerification, verifyProofBundle } from './proofs/verifyProofBundle.ts'
 export {

@@ -81,6 +81,7 @@ describe('gateway: ingest, persistence, anchoring and proofs', () => {
       conn: await chain.as(9),
       deployment: chain.deployment,
       store: join(dir, 'gateway.sqlite'),
+      attestation: false,
       mqttPort: 0,
       httpPort: 0,
       batchSize: 4,

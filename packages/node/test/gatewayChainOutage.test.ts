@@ -55,6 +55,7 @@ describe('gateway while the chain is down', () => {
       conn: await as(GATEWAY_ACCOUNT),
       deployment,
       store: join(dir, 'gateway.sqlite'),
+      attestation: false,
       mqttPort: 0,
       httpPort: 0,
       batchSize: 4,

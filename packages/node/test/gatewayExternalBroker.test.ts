@@ -67,6 +67,7 @@ describe('gateway on an external Mosquitto broker', { skip }, () => {
       conn: await chain.as(9),
       deployment: chain.deployment,
       store: join(dir, 'gateway.sqlite'),
+      attestation: false,
       mqttUrl: url.toString(),
       httpPort: 0,
       noAnchor: true,

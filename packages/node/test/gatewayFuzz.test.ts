@@ -88,6 +88,7 @@ describe('gateway under hostile input', () => {
       conn: await chain.as(9),
       deployment: chain.deployment,
       store: join(dir, 'gateway.sqlite'),
+      attestation: false,
       mqttPort: 0,
       httpPort: 0,
       noAnchor: true,

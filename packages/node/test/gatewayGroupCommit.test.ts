@@ -35,6 +35,7 @@ describe('gateway: group commit over MQTT', () => {
       conn: await chain.as(9),
       deployment: chain.deployment,
       store: createSqliteStore(file, { onGroupCommit: ({ size }) => groups.push(size) }),
+      attestation: false,
       mqttPort: 0,
       httpPort: 0,
       noAnchor: true,

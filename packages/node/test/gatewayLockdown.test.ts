@@ -29,6 +29,7 @@ describe('gateway: anomaly lockdown and breakers', () => {
       conn: await chain.as(9),
       deployment: chain.deployment,
       store: join(dir, 'gateway.sqlite'),
+      attestation: false,
       mqttPort: 0,
       httpPort: 0,
       noAnchor: true,

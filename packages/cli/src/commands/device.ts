@@ -13,6 +13,7 @@ import { createDeviceKey, openDeviceKey } from '@veriot/device'
 import type { DeviceRecord, HistoryEntry, TxResult } from '@veriot/node'
 import { type Address, getAddress, type Hex, isAddress, isHex } from 'viem'
 import type { CommandContext } from '../context/createContext.ts'
+import { readRunInfo } from '../context/dataDir.ts'
 import { keySecretsFromEnv } from '../context/keySecrets.ts'
 import { formatFields, formatTable } from '../context/output.ts'
 
@@ -77,7 +78,74 @@ export async function provisionCommand(ctx: CommandContext, o: ProvisionOptions)
 export async function showCommand(ctx: CommandContext, id: string): Promise<void> {
   assertDeviceId(id)
   const device = await (await ctx.registry()).getDevice(id)
-  ctx.out.result(device, () => formatDevice(device))
+  const [release, attestation] = await Promise.all([
+    releaseOf(ctx, device),
+    lastAttestationOf(ctx, device.id),
+  ])
+  ctx.out.result({ ...device, release, attestation }, () =>
+    formatDevice(device, [
+      [
+        'release',
+        release ? `${release.verdict} on FirmwareRegistry` : '(no FirmwareRegistry deployed)',
+      ],
+      [
+        'attestation',
+        attestation === undefined
+          ? '(gateway not running)'
+          : attestation === null
+            ? 'none'
+            : `${attestation.level}, verified ${new Date(attestation.verifiedAt).toISOString()}, ${attestation.fresh ? 'valid' : 'expired or no longer admitted'} until ${new Date(attestation.expiresAt).toISOString()}`,
+      ],
+    ]),
+  )
+}
+
+/** FirmwareRegistry's verdict on the device's registered (model, firmware version). */
+async function releaseOf(
+  ctx: CommandContext,
+  device: DeviceRecord,
+): Promise<{ model: string; version: string; verdict: string } | null> {
+  if (ctx.deployment().contracts.FirmwareRegistry === undefined) return null
+  const firmware = await ctx.firmware()
+  const verdict = await firmware.readVerdict(
+    device.model,
+    firmwareVersionToUint64(device.firmwareVersion),
+  )
+  return { model: device.model, version: device.firmwareVersion, verdict }
+}
+
+type LastAttestation = {
+  level: string
+  measurement: string
+  verifiedAt: number
+  expiresAt: number
+  fresh: boolean
+}
+
+/**
+ * The device's last attestation as the running gateway holds it (GET
+ * /v1/devices/:id/attestation); null when it has none, undefined without a reachable gateway.
+ */
+async function lastAttestationOf(
+  ctx: CommandContext,
+  id: string,
+): Promise<LastAttestation | null | undefined> {
+  const url = readRunInfo(ctx.dataDir)?.httpUrl
+  if (!url) return undefined
+  try {
+    const r = await fetch(`${url}/v1/devices/${id}/attestation`, {
+      signal: AbortSignal.timeout(3_000),
+    })
+    const body = (await r.json()) as {
+      enabled?: boolean
+      fresh?: boolean
+      attestation?: Omit<LastAttestation, 'fresh'> | null
+    }
+    if (!r.ok || body.enabled !== true) return undefined
+    return body.attestation ? { ...body.attestation, fresh: body.fresh === true } : null
+  } catch {
+    return undefined
+  }
 }
 
 export async function listCommand(ctx: CommandContext, o: { status?: string }): Promise<void> {
@@ -169,7 +237,7 @@ export async function historyCommand(ctx: CommandContext, id: string): Promise<v
   )
 }
 
-function formatDevice(d: DeviceRecord): string {
+function formatDevice(d: DeviceRecord, extra: Array<[string, string]> = []): string {
   return formatFields([
     ['id', d.id],
     ['status', d.status],
@@ -182,6 +250,7 @@ function formatDevice(d: DeviceRecord): string {
     ['metadata hash', d.metadataHash],
     ['registered', d.registeredAt],
     ['capabilities', d.capabilities.join(', ') || '(none)'],
+    ...extra,
   ])
 }
 

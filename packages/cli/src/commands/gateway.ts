@@ -4,6 +4,7 @@
 import { join } from 'node:path'
 import { VeriotError } from '@veriot/core'
 import { type ChainConnection, type Deployment, type Gateway, startGateway } from '@veriot/node'
+import type { Hex } from 'viem'
 import type { CommandContext } from '../context/createContext.ts'
 import { formatFields } from '../context/output.ts'
 import { parseIntegerOption } from '../context/parseIntegerOption.ts'
@@ -19,9 +20,12 @@ export type GatewayCliOptions = {
   maxAge?: string
   store?: string
   anomaly?: boolean
+  attestation?: boolean
+  attestationMaxAge?: string
   anomalyThreshold?: string
   declaredRange?: string[]
   webhookUrl?: string
+  condition?: string[]
 }
 
 const int = (name: string, value: string | undefined, min: number, max: number) =>
@@ -40,6 +44,12 @@ export async function startGatewayFromCli(
   const batchAge = int('--batch-age', o.batchAge, 1, 86_400_000)
   const maxSkew = int('--max-skew', o.maxSkew, 0, 86_400_000)
   const maxAge = int('--max-age', o.maxAge, 0, 365 * 86_400_000)
+  const attestationMaxAge = int(
+    '--attestation-max-age',
+    o.attestationMaxAge,
+    1_000,
+    365 * 86_400_000,
+  )
   const threshold = int('--anomaly-threshold', o.anomalyThreshold, 1, 1_000_000)
   const declaredRanges = (o.declaredRange ?? []).map(parseDeclaredRange)
   const secret = process.env.VERIOT_WEBHOOK_SECRET
@@ -61,11 +71,18 @@ export async function startGatewayFromCli(
     ...(batchAge !== undefined ? { maxBatchAgeMs: batchAge } : {}),
     ...(maxSkew !== undefined ? { maxSkewMs: maxSkew } : {}),
     ...(maxAge !== undefined ? { maxAgeMs: maxAge } : {}),
+    attestation:
+      o.attestation === false
+        ? false
+        : attestationMaxAge !== undefined
+          ? { maxAgeMs: attestationMaxAge }
+          : {},
     anomaly:
       o.anomaly === false
         ? false
         : { ...(threshold !== undefined ? { threshold } : {}), declaredRanges },
     ...(o.webhookUrl && secret ? { webhook: { url: o.webhookUrl, secret } } : {}),
+    ...(o.condition ? { policy: { conditionIds: o.condition.map(parseConditionId) } } : {}),
     onAnchorEvent: (e) => {
       if (e.kind === 'anchored')
         ctx.out.progress(`batch ${e.batchId} anchored in block ${e.blockNumber} (tx ${e.txHash})`)
@@ -125,4 +142,14 @@ function parseDeclaredRange(text: string): {
     )
   }
   return { name, unit, min, max }
+}
+
+function parseConditionId(text: string): Hex {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(text)) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"--condition" expected a condition id (0x and 64 hex digits), got ${JSON.stringify(text.slice(0, 80))}`,
+    )
+  }
+  return text.toLowerCase() as Hex
 }

@@ -15,7 +15,7 @@ import type { CommandContext } from '../context/createContext.ts'
 import { formatTable, toJson } from '../context/output.ts'
 import { parseIntegerOption } from '../context/parseIntegerOption.ts'
 
-function openStore(ctx: CommandContext, path: string | undefined): TelemetryStore {
+export function openStore(ctx: CommandContext, path: string | undefined): TelemetryStore {
   const file = path ?? join(ctx.dataDir, 'gateway.sqlite')
   if (!existsSync(file)) {
     throw new VeriotError(
@@ -58,19 +58,22 @@ export async function readingsCommand(
         readings: m.readings.map((x) => ({ name: x.name, value: x.value, unit: x.unit })),
         batchId: r.batchId,
         leafIndex: r.leafIndex,
+        /** The device's attestation level when the gateway admitted it (null: rule off). */
+        assuranceLevel: r.assuranceLevel ?? null,
       }
     })
     ctx.out.result(view, () =>
       view.length === 0
         ? 'no readings'
         : formatTable(
-            ['id', 'device', 'seq', 'time', 'values', 'batch'],
+            ['id', 'device', 'seq', 'time', 'values', 'level', 'batch'],
             view.map((r) => [
               r.id,
               `${r.deviceId.slice(0, 10)}…`,
               String(r.sequence),
               r.timestamp.toISOString(),
               r.readings.map((x) => `${x.name}=${x.value}${x.unit}`).join(' '),
+              r.assuranceLevel ?? '-',
               r.batchId === undefined ? '-' : String(r.batchId),
             ]),
           ),

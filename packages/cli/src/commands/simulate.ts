@@ -4,22 +4,42 @@
 
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { auxKeyHashOf, firmwareVersionToUint64, type SuiteName, VeriotError } from '@veriot/core'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
 import {
+  auxKeyHashOf,
+  firmwareVersionToUint64,
+  isVeriotError,
+  PCR_RESET_VALUE,
+  pcrExtend,
+  type SuiteName,
+  VeriotError,
+} from '@veriot/core'
+import {
+  type Attester,
   type AuxKey,
   createEd25519Key,
   createHttpPublisher,
   createMemoryKey,
   createMlDsa44Key,
   createMqttPublisher,
+  createSoftwareAttester,
   createTelemetryDevice,
   type MqttPublisher,
   type TelemetryDevice,
 } from '@veriot/device'
 import cliProgress from 'cli-progress'
+import { bytesToHex } from 'viem'
 import type { CommandContext } from '../context/createContext.ts'
 import { readRunInfo } from '../context/dataDir.ts'
 import { formatFields } from '../context/output.ts'
+
+/** What simulated devices register as, and the firmware image they claim to run. */
+const SIMULATED_MODEL = 'simulated-sensor'
+const SIMULATED_VERSION = '1.0.0'
+const SIMULATED_IMAGE = utf8ToBytes(`veriot ${SIMULATED_MODEL} ${SIMULATED_VERSION}`)
+/** The PCR value the simulated boot leaves: one extend with the image's SHA-256. */
+const SIMULATED_MEASUREMENT = pcrExtend(PCR_RESET_VALUE, sha256(SIMULATED_IMAGE))
 
 export type SimulateOptions = {
   devices?: string
@@ -84,6 +104,10 @@ export async function simulateCommand(ctx: CommandContext, o: SimulateOptions): 
   if (!operator)
     throw new VeriotError('ACCOUNT_MISSING', 'simulate registers devices and needs an account')
 
+  // 0. The release simulated devices run must be approved, or the gateway refuses their readings.
+  const attest = ctx.deployment().contracts.FirmwareRegistry !== undefined
+  if (attest) await ensureSimulatedRelease(ctx)
+
   // 1. Devices with their own keys, registered, activated and allowed to send temperature.
   const bar = new cliProgress.SingleBar(
     {
@@ -97,6 +121,7 @@ export async function simulateCommand(ctx: CommandContext, o: SimulateOptions): 
   const showBar = !ctx.out.json && process.stderr.isTTY
   if (showBar) bar.start(count, 0, { phase: 'registering', extra: '' })
   const devices: TelemetryDevice[] = []
+  const attesters: Attester[] = []
   const runDir = join(ctx.dataDir, 'simulate', String(Date.now()))
   for (let i = 0; i < count; i++) {
     const key = createMemoryKey()
@@ -107,14 +132,15 @@ export async function simulateCommand(ctx: CommandContext, o: SimulateOptions): 
           ? createMlDsa44Key()
           : undefined
     const { id } = await registry.register(key, {
-      model: 'simulated-sensor',
-      firmwareVersion: firmwareVersionToUint64('1.0.0'),
+      model: SIMULATED_MODEL,
+      firmwareVersion: firmwareVersionToUint64(SIMULATED_VERSION),
       suite,
       ...(auxKey ? { auxKeyHash: auxKeyHashOf(auxKey.publicKey) } : {}),
     })
     await registry.provision(id, operator)
     await registry.activate(id)
     await registry.grantCapability(id, 'telemetry:temperature')
+    attesters.push(createSoftwareAttester({ key, measurement: SIMULATED_MEASUREMENT }))
     devices.push(
       await createTelemetryDevice({
         key,
@@ -137,20 +163,32 @@ export async function simulateCommand(ctx: CommandContext, o: SimulateOptions): 
   }
   const publishers: MqttPublisher[] = []
   if (transport === 'mqtt' && mqttUrl) {
-    for (const device of devices) {
+    for (const [i, device] of devices.entries()) {
       const p = await createMqttPublisher({
         url: mqttUrl,
         device,
         dataDir: join(runDir, device.deviceId),
         reconnectPeriodMs: 500,
+        ...(attest && httpUrl
+          ? { attester: attesters[i] as Attester, attestationUrl: httpUrl }
+          : {}),
       })
       p.onError((r) => reject(r.code))
       publishers.push(p)
     }
   }
   const http = httpUrl
-    ? devices.map((device) => createHttpPublisher({ baseUrl: httpUrl, device }))
+    ? devices.map((device, i) =>
+        createHttpPublisher({
+          baseUrl: httpUrl,
+          device,
+          ...(attest ? { attester: attesters[i] as Attester } : {}),
+        }),
+      )
     : []
+  // Every device attests before it sends (the gateway refuses readings otherwise); a refusal
+  // here (e.g. a revoked release) ends the run with its code instead of a hung outbox.
+  for (const p of [...publishers, ...http]) await p.attestation?.ensure()
   const total = Math.max(1, Math.round(rate * duration))
   if (showBar) bar.start(total, 0, { phase: 'sending', extra: '' })
   const started = Date.now()
@@ -212,6 +250,7 @@ export async function simulateCommand(ctx: CommandContext, o: SimulateOptions): 
     devices: count,
     suite,
     transport,
+    attestation: attest ? 'software' : 'none',
     seconds: Math.round(elapsed * 10) / 10,
     sent,
     accepted,
@@ -246,4 +285,58 @@ async function fetchStats(
 ): Promise<{ readings: number; anchored: number; batches: { anchored: number } }> {
   const r = await fetch(`${httpUrl}/v1/stats`)
   return (await r.json()) as never
+}
+
+/**
+ * Makes sure FirmwareRegistry approves the simulated release with the simulated measurement.
+ * Embedded stack: the operator account (a vendor there) claims the model with a one-off
+ * development release key (k = 1) and publishes the release approved. Elsewhere only checks.
+ */
+async function ensureSimulatedRelease(ctx: CommandContext): Promise<void> {
+  const firmware = await ctx.firmware({ needsAccount: true })
+  const version = firmwareVersionToUint64(SIMULATED_VERSION)
+  const measurement = bytesToHex(SIMULATED_MEASUREMENT)
+  const verdict = await firmware.readVerdict(SIMULATED_MODEL, version)
+  if (verdict === 'approved') {
+    const release = await firmware.readRelease(SIMULATED_MODEL, version)
+    if (release.measurement.toLowerCase() === measurement) return
+    throw new VeriotError(
+      'FIRMWARE_RELEASE_INVALID',
+      `release ${SIMULATED_MODEL} ${SIMULATED_VERSION} on chain expects measurement ${release.measurement}, not the simulator's ${measurement}`,
+    )
+  }
+  if (verdict !== 'unknown' || !ctx.endpoint().embedded) {
+    throw new VeriotError(
+      verdict === 'unknown' ? 'FIRMWARE_RELEASE_UNKNOWN' : 'FIRMWARE_RELEASE_NOT_APPROVED',
+      `release ${SIMULATED_MODEL} ${SIMULATED_VERSION} is ${verdict} on FirmwareRegistry: publish and approve it with measurement ${measurement} (veriot firmware publish), or run the gateway with --no-attestation`,
+    )
+  }
+  ctx.out.progress(
+    `publishing ${SIMULATED_MODEL} ${SIMULATED_VERSION} on FirmwareRegistry with a development release key (1 of 1)`,
+  )
+  const releaseKey = createMemoryKey()
+  try {
+    try {
+      await firmware.readModel(SIMULATED_MODEL)
+      throw new VeriotError(
+        'FIRMWARE_RELEASE_UNKNOWN',
+        `model ${SIMULATED_MODEL} already has release keys but no release ${SIMULATED_VERSION}: publish it with measurement ${measurement}`,
+      )
+    } catch (err) {
+      if (!isVeriotError(err, 'FIRMWARE_MODEL_UNKNOWN')) throw err
+    }
+    await firmware.setReleaseKeys(SIMULATED_MODEL, [releaseKey.publicKey], 1)
+    await firmware.publishRelease(
+      {
+        model: SIMULATED_MODEL,
+        version,
+        imageHash: bytesToHex(sha256(SIMULATED_IMAGE)),
+        imageSize: BigInt(SIMULATED_IMAGE.length),
+        measurement,
+      },
+      [releaseKey],
+    )
+  } finally {
+    await releaseKey.close()
+  }
 }

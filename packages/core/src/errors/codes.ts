@@ -143,7 +143,12 @@ export const ErrorCodes = {
   ATTESTATION_SIGNATURE_INVALID: ExitCode.rejected,
   ATTESTATION_KEY_UNKNOWN: ExitCode.rejected,
   ATTESTATION_EXPIRED: ExitCode.rejected,
+  ATTESTATION_REQUIRED: ExitCode.rejected,
   TPM_OPERATION_FAILED: ExitCode.key,
+  // secure firmware update on the device (docs/firmware.md)
+  FIRMWARE_MODEL_MISMATCH: ExitCode.rejected,
+  FIRMWARE_VERSION_NOT_NEWER: ExitCode.rejected,
+  FIRMWARE_IMAGE_MISMATCH: ExitCode.rejected,
   // generic
   INTERNAL: ExitCode.internal,
 } as const satisfies Record<string, ExitCode>

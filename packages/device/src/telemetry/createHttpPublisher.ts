@@ -1,7 +1,19 @@
 // Sends telemetry to the gateway over HTTP: POST <baseUrl>/v1/telemetry, one message per request.
 
-import { type ErrorCode, ErrorCodes, type Reading, readingIdOf, VeriotError } from '@veriot/core'
+import {
+  type ErrorCode,
+  ErrorCodes,
+  isVeriotError,
+  type Reading,
+  readingIdOf,
+  VeriotError,
+} from '@veriot/core'
 import { z } from 'zod'
+import type { Attester } from '../attestation/Attester.ts'
+import {
+  createGatewayAttestationClient,
+  type GatewayAttestationClient,
+} from '../attestation/createGatewayAttestationClient.ts'
 import type { Hex, TelemetryDevice } from './TelemetryDevice.ts'
 
 const DEFAULT_TIMEOUT_MS = 10_000
@@ -15,6 +27,11 @@ export type HttpPublisherOptions = {
   timeoutMs?: number
   /** The fetch to use; default the global one (Node 20). */
   fetch?: typeof fetch
+  /**
+   * Attests the device to the gateway before the first message and again before the result
+   * expires (gateways accept readings only from attested devices unless run without the rule).
+   */
+  attester?: Attester
 }
 
 /** The gateway's answer to an accepted message. */
@@ -25,6 +42,8 @@ export type HttpSendResult = {
 }
 
 export type HttpPublisher = {
+  /** The attestation client, when an attester was given. */
+  readonly attestation: GatewayAttestationClient | undefined
   /**
    * Signs a message (next sequence number, current time) and sends it.
    * @throws the gateway's code (e.g. SIGNATURE_INVALID, SEQUENCE_REPLAYED) for a 4xx answer;
@@ -64,7 +83,32 @@ export function createHttpPublisher(options: HttpPublisherOptions): HttpPublishe
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const fetchFn = options.fetch ?? fetch
 
+  const attestation = options.attester
+    ? createGatewayAttestationClient({
+        baseUrl: options.baseUrl,
+        deviceId: device.deviceId,
+        attester: options.attester,
+        timeoutMs,
+        fetch: fetchFn,
+      })
+    : undefined
+
   async function sendEncoded(bytes: Uint8Array): Promise<HttpSendResult> {
+    if (!attestation) return post(bytes)
+    await attestation.ensure()
+    try {
+      return await post(bytes)
+    } catch (err) {
+      // The gateway no longer holds a fresh attestation (restarted with another store, or its
+      // clock ran ahead): attest once more and send the same bytes again.
+      if (!isVeriotError(err, 'ATTESTATION_REQUIRED')) throw err
+      attestation.invalidate()
+      await attestation.attest()
+      return post(bytes)
+    }
+  }
+
+  async function post(bytes: Uint8Array): Promise<HttpSendResult> {
     const readingId = readingIdOf(bytes)
     let response: Response
     let text: string
@@ -107,6 +151,7 @@ export function createHttpPublisher(options: HttpPublisherOptions): HttpPublishe
   }
 
   return {
+    attestation,
     async send(type, readings) {
       const signed = await device.sign(type, readings)
       return sendEncoded(signed.bytes)

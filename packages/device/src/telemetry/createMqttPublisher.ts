@@ -6,6 +6,11 @@ import { join } from 'node:path'
 import { type Reading, VeriotError } from '@veriot/core'
 import { connect, type MqttClient } from 'mqtt'
 import { z } from 'zod'
+import type { Attester } from '../attestation/Attester.ts'
+import {
+  createGatewayAttestationClient,
+  type GatewayAttestationClient,
+} from '../attestation/createGatewayAttestationClient.ts'
 import { createDurableQueue, type QueuedItem } from './createDurableQueue.ts'
 import { mqttTopicsOf } from './mqttTopicsOf.ts'
 import type { Hex, TelemetryDevice } from './TelemetryDevice.ts'
@@ -37,6 +42,14 @@ export type MqttPublisherOptions = {
    * nothing queued is dropped.
    */
   onConnectionError?: (error: Error) => void
+  /**
+   * Attests the device to the gateway (over HTTP, at `attestationUrl`) before handing messages
+   * to the broker, and again before the result expires. Messages wait in the outbox meanwhile;
+   * attestation failures go to onConnectionError and are retried with backoff.
+   */
+  attester?: Attester
+  /** The gateway's HTTP base URL for attestation; required with `attester`. */
+  attestationUrl?: string
 }
 
 /** A rejection the gateway published on the device's errors topic. */
@@ -50,6 +63,8 @@ export type GatewayRejection = {
 
 export type MqttPublisher = {
   readonly deviceId: Hex
+  /** The attestation client, when an attester was given. */
+  readonly attestation: GatewayAttestationClient | undefined
   /**
    * Signs a message and queues it durably; resolves once it is on disk, not when delivered
    * (see flush). Works offline: delivery happens when the broker is reachable.
@@ -104,6 +119,20 @@ const rejectionSchema = z.object({
 export async function createMqttPublisher(options: MqttPublisherOptions): Promise<MqttPublisher> {
   const { device } = options
   const url = brokerUrlOf(options.url)
+  if (options.attester && !options.attestationUrl) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      '"attestationUrl" expected the gateway\'s HTTP URL when an attester is given',
+    )
+  }
+  const attestation =
+    options.attester && options.attestationUrl
+      ? createGatewayAttestationClient({
+          baseUrl: options.attestationUrl,
+          deviceId: device.deviceId,
+          attester: options.attester,
+        })
+      : undefined
   const topics = mqttTopicsOf(device.deviceId)
   const queue = await createDurableQueue(join(options.dataDir, 'outbox'))
   const leftovers = await queue.peekAll()
@@ -167,6 +196,10 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
     if (topic !== topics.errors) return
     const rejection = parseRejection(payload)
     if (rejection === undefined) return
+    if (attestation && rejection.code === 'ATTESTATION_REQUIRED') {
+      attestation.invalidate()
+      attestNow()
+    }
     for (const listener of listeners) {
       try {
         listener(rejection)
@@ -178,6 +211,48 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
   client.subscribe(topics.errors, { qos: 1 }, (err) => {
     if (err && !closed) reportConnectionError(err)
   })
+
+  // Attestation gate: while the device has no fresh attestation, queued messages wait here (in
+  // order) instead of going to the broker, where the gateway would refuse them.
+  const held: QueuedItem[] = []
+  let attesting = false
+  let attestFailures = 0
+  let attestTimer: ReturnType<typeof setTimeout> | undefined
+  function gate(item: QueuedItem): void {
+    if (!attestation || (held.length === 0 && attestation.isFresh())) {
+      handOver(item)
+      return
+    }
+    held.push(item)
+    attestNow()
+  }
+  function attestNow(): void {
+    if (!attestation || closed || attesting) return
+    attesting = true
+    clearTimeout(attestTimer)
+    attestation.ensure().then(
+      () => {
+        attesting = false
+        attestFailures = 0
+        if (closed) return
+        for (const item of held.splice(0)) handOver(item)
+        scheduleAttest(Math.max(0, attestation.renewAt() - Date.now()))
+      },
+      (err: unknown) => {
+        attesting = false
+        reportConnectionError(asError(err))
+        attestFailures++
+        scheduleAttest(Math.min(60_000, 1_000 * 2 ** Math.min(attestFailures - 1, 6)))
+      },
+    )
+  }
+  function scheduleAttest(ms: number): void {
+    if (closed) return
+    clearTimeout(attestTimer)
+    attestTimer = setTimeout(attestNow, ms)
+    attestTimer.unref()
+  }
+  if (attestation) attestNow()
 
   function handOver(item: QueuedItem): void {
     const payload = Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength)
@@ -207,16 +282,17 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
     drainWaiters.clear()
   }
 
-  for (const item of leftovers) handOver(item)
+  for (const item of leftovers) gate(item)
 
   return {
     deviceId: device.deviceId,
+    attestation,
     publish(type, readings) {
       if (closed) return Promise.reject(closedError(device.deviceId))
       const run = tail.then(async () => {
         const signed = await device.sign(type, readings)
         const name = await queue.push(signed.bytes)
-        if (!closed) handOver({ name, bytes: signed.bytes })
+        if (!closed) gate({ name, bytes: signed.bytes })
         return { readingId: signed.readingId, sequence: signed.message.sequence }
       })
       tail = run.catch(() => {})
@@ -240,6 +316,7 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
       if (closed) return
       closed = true
       clearInterval(refreshTimer)
+      clearTimeout(attestTimer)
       await tail
       await client.endAsync(true)
       await Promise.all(removals)

@@ -1,10 +1,11 @@
 // HTTP ingest (Hono): POST /v1/telemetry with the encoded message as the body; the same
 // checks as MQTT. 202 accepted (persisted), 200 duplicate, 4xx with the rejection code.
 
-import { TELEMETRY_MAX_BYTES } from '@veriot/core'
+import { ATTESTATION_EVIDENCE_MAX_JSON_BYTES, TELEMETRY_MAX_BYTES, VeriotError } from '@veriot/core'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { GatewayAttestation } from '../attestation/createGatewayAttestation.ts'
 import type { DeviceGuard } from './createDeviceGuard.ts'
 import type { Ingest } from './createIngest.ts'
 import { rejectionPayload } from './rejectionPayload.ts'
@@ -26,6 +27,21 @@ const statusOf: Record<string, ContentfulStatusCode> = {
   MODEL_PAUSED: 403,
   DEVICE_LOCKED_DOWN: 403,
   TIMESTAMP_SKEW: 422,
+  ATTESTATION_REQUIRED: 403,
+  ATTESTATION_MALFORMED: 400,
+  ATTESTATION_NONCE_MISMATCH: 401,
+  ATTESTATION_REPLAYED: 409,
+  ATTESTATION_EXPIRED: 401,
+  ATTESTATION_KEY_UNKNOWN: 401,
+  ATTESTATION_SIGNATURE_INVALID: 401,
+  ATTESTATION_PCR_MISMATCH: 403,
+  FIRMWARE_RELEASE_UNKNOWN: 403,
+  FIRMWARE_RELEASE_NOT_APPROVED: 403,
+  FIRMWARE_VERSION_BELOW_MINIMUM: 403,
+  FIRMWARE_RELEASE_REVOKED: 403,
+  INVALID_ARGUMENT: 400,
+  INVALID_DEVICE_ID: 400,
+  CONTRACT_NOT_DEPLOYED: 404,
   RPC_UNREACHABLE: 503,
   STORE_FAILED: 503,
 }
@@ -34,8 +50,88 @@ export function createHttpApp(options: {
   ingest: Ingest
   stats: () => Promise<unknown>
   guard?: DeviceGuard
+  attestation?: GatewayAttestation
 }): Hono {
   const app = new Hono()
+  const refuse = (err: unknown) => {
+    const error = rejectionPayload(err)
+    return [{ error }, statusOf[error.code] ?? 500] as const
+  }
+  // Attestation (docs/attestation.md): a nonce for a device, then its evidence for that nonce.
+  app.post(
+    '/v1/attestation/challenge',
+    bodyLimit({
+      maxSize: 1024,
+      onError: (c) =>
+        c.json(
+          { error: { code: 'INVALID_ARGUMENT', message: '"body" expected at most 1024 bytes' } },
+          400,
+        ),
+    }),
+    async (c) => {
+      const attestation = options.attestation
+      if (!attestation) return c.json(...refuse(notDeployed()))
+      try {
+        const body = (await c.req.json().catch(() => ({}))) as { deviceId?: unknown }
+        return c.json(await attestation.challenge(String(body?.deviceId ?? '')), 200)
+      } catch (err) {
+        return c.json(...refuse(err))
+      }
+    },
+  )
+  app.post(
+    '/v1/attestation',
+    bodyLimit({
+      maxSize: ATTESTATION_EVIDENCE_MAX_JSON_BYTES,
+      onError: (c) =>
+        c.json(
+          {
+            error: {
+              code: 'ATTESTATION_MALFORMED',
+              message: `"body" expected at most ${ATTESTATION_EVIDENCE_MAX_JSON_BYTES} bytes of evidence JSON`,
+            },
+          },
+          400,
+        ),
+    }),
+    async (c) => {
+      const attestation = options.attestation
+      if (!attestation) return c.json(...refuse(notDeployed()))
+      try {
+        const text = await c.req.text()
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch {
+          json = undefined // the schema names what is wrong
+        }
+        const record = await attestation.submit(json)
+        return c.json({ status: 'attested', ...record }, 200)
+      } catch (err) {
+        return c.json(...refuse(err))
+      }
+    },
+  )
+  app.get('/v1/devices/:id/attestation', async (c) => {
+    const id = c.req.param('id').toLowerCase()
+    if (!/^0x[0-9a-f]{64}$/.test(id)) {
+      return c.json(
+        ...refuse(
+          new VeriotError(
+            'INVALID_DEVICE_ID',
+            `"id" expected 0x and 64 hex digits, got ${id.slice(0, 80)}`,
+          ),
+        ),
+      )
+    }
+    const attestation = options.attestation
+    if (!attestation) return c.json({ enabled: false })
+    try {
+      return c.json({ enabled: true, ...(await attestation.status(id as `0x${string}`)) })
+    } catch (err) {
+      return c.json(...refuse(err))
+    }
+  })
   app.post(
     '/v1/telemetry',
     bodyLimit({
@@ -120,4 +216,11 @@ export function createHttpApp(options: {
   )
   app.onError((_err, c) => c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500))
   return app
+}
+
+function notDeployed(): VeriotError {
+  return new VeriotError(
+    'CONTRACT_NOT_DEPLOYED',
+    'this gateway has no FirmwareRegistry: attestation is not available',
+  )
 }

@@ -1,10 +1,11 @@
 // The gateway's check pipeline, shared by MQTT and HTTP: well-formed → known and Active (its
-// model's breaker not tripped, not locked down by this gateway) → capability → suite and keys
+// model's breaker not tripped, not locked down by this gateway) → attested, release approved (when the rule is on) → capability → suite and keys
 // → signature → sequence → timestamp skew → persisted. Every rejection is a VeriotError with
 // its code, counted in the store; nothing is stored for it. A guard, when given, scores every
 // accepted and rejected message and locks a device out when its score reaches the threshold.
 
 import {
+  type AssuranceLevel,
   auxKeyHashOf,
   capabilityToBytes32,
   decodeTelemetry,
@@ -16,6 +17,10 @@ import {
   verifyTelemetrySignature,
 } from '@veriot/core'
 import { bytesToHex, type Hex, hexToBytes } from 'viem'
+import {
+  ATTESTATION_REFUSALS,
+  type GatewayAttestation,
+} from '../attestation/createGatewayAttestation.ts'
 import type { TelemetryStore } from '../store/TelemetryStore.ts'
 import type { DeviceCache } from './createDeviceCache.ts'
 import type { DeviceGuard } from './createDeviceGuard.ts'
@@ -40,6 +45,13 @@ export type IngestOptions = {
   verifyThreads?: number
   /** Lockdown and anomaly scoring (createDeviceGuard); none by default. */
   guard?: DeviceGuard
+  /**
+   * The attestation rule (createGatewayAttestation): readings only from devices with a fresh
+   * attestation of an approved release, stored with its assurance level. None by default.
+   */
+  attestation?: Pick<GatewayAttestation, 'admit'>
+  /** Told of every newly accepted (stored) reading, e.g. the policy engine. Must not throw. */
+  onAccepted?: (message: TelemetryMessage, result: IngestResult) => void
 }
 
 export type IngestResult = {
@@ -47,6 +59,8 @@ export type IngestResult = {
   readingId: Hex
   deviceId: Hex
   sequence: number
+  /** The device's assurance level when the attestation rule is on. */
+  level?: AssuranceLevel
 }
 
 export type Ingest = {
@@ -120,6 +134,10 @@ export function createIngest(options: IngestOptions): Ingest {
       )
     }
     options.guard?.admit(deviceId, device)
+    // Attestation rule (docs/attestation.md): fresh attestation, release still approved.
+    const level = options.attestation
+      ? await options.attestation.admit(deviceId, device)
+      : undefined
     const capability = `telemetry:${msg.type}`
     if (!device.capabilities.includes(capability)) {
       throw new VeriotError('CAPABILITY_MISSING', `device ${deviceId} lacks ${capability}`, {
@@ -185,9 +203,10 @@ export function createIngest(options: IngestOptions): Ingest {
       type: msg.type,
       message: bytes,
       receivedAt: t,
+      ...(level ? { assuranceLevel: level } : {}),
     })
     if (auxPublicKey) auxKeys.set(deviceId, auxPublicKey)
-    return { status, readingId, deviceId, sequence: msg.sequence }
+    return { status, readingId, deviceId, sequence: msg.sequence, ...(level ? { level } : {}) }
   }
 
   function resolveAuxKey(
@@ -223,7 +242,10 @@ export function createIngest(options: IngestOptions): Ingest {
         const result = await check(bytes, context.expectedDeviceId, seen)
         if (result.status === 'accepted') {
           accepted.count++
-          if (seen.msg) options.guard?.accepted(seen.msg, result.deviceId)
+          if (seen.msg) {
+            options.guard?.accepted(seen.msg, result.deviceId)
+            options.onAccepted?.(seen.msg, result)
+          }
         } else accepted.duplicates++
         return result
       } catch (err) {
@@ -235,7 +257,13 @@ export function createIngest(options: IngestOptions): Ingest {
         // Score the rejection against the device only when it is the device's own doing: the
         // transport authenticated it, or its signature verified (a replay of a signed message
         // can come from anyone who saw it). Failures of the gateway itself are not scored.
-        if (options.guard && seen.deviceId && !isRetryableFailure(error.code)) {
+        // Attestation refusals state the device's firmware, not its behaviour: not scored.
+        if (
+          options.guard &&
+          seen.deviceId &&
+          !isRetryableFailure(error.code) &&
+          !ATTESTATION_REFUSALS.has(error.code)
+        ) {
           const attributable =
             context.expectedDeviceId !== undefined ||
             (seen.signed && error.code !== 'SEQUENCE_REPLAYED')

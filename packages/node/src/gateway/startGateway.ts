@@ -11,12 +11,20 @@ import {
   type AnomalyDetectorOptions,
   createAnomalyDetector,
 } from '../anomaly/createAnomalyDetector.ts'
+import {
+  createGatewayAttestation,
+  type GatewayAttestation,
+} from '../attestation/createGatewayAttestation.ts'
+import { createSqliteAttestationStore } from '../attestation/createSqliteAttestationStore.ts'
 import type { ChainConnection } from '../chain/connectChain.ts'
+import { createConditionsClient } from '../conditions/createConditionsClient.ts'
 import type { Deployment } from '../deployment/deployContracts.ts'
+import { createFirmwareClient } from '../firmware/createFirmwareClient.ts'
 import { createLockdown } from '../lockdown/createLockdown.ts'
 import { createSqliteLockdownJournal } from '../lockdown/createSqliteLockdownJournal.ts'
 import type { LockdownRecord } from '../lockdown/LockdownJournal.ts'
 import { createWebhookNotifier, type WebhookNotifier } from '../notify/createWebhookNotifier.ts'
+import { createPolicyEngine, type PolicyEngine } from '../policy/createPolicyEngine.ts'
 import { createRegistryClient } from '../registry/createRegistryClient.ts'
 import { createSqliteStore } from '../store/createSqliteStore.ts'
 import type { TelemetryStore } from '../store/TelemetryStore.ts'
@@ -57,6 +65,23 @@ export type GatewayOptions = {
    * beside the store; in memory when the store is an object).
    */
   anomaly?: false | (AnomalyDetectorOptions & { journal?: string })
+  /**
+   * Policy engine: watch these ConditionRegistry conditions and submit breach evidence on chain
+   * as readings arrive (docs/anomaly.md, docs/contracts.md). `journal` defaults to a file beside
+   * the store. Conditions watched before are watched again after a restart.
+   */
+  policy?: { conditionIds?: Hex[]; journal?: string }
+  /**
+   * The attestation rule (on by default; docs/attestation.md): readings are accepted only from
+   * devices whose last attestation is younger than `maxAgeMs` (default 1 hour) and whose
+   * registered release FirmwareRegistry still approves (verdict re-read every `verdictTtlMs`,
+   * default 5 s). `false` turns the rule off (the attestation endpoints stay, when the
+   * deployment has a FirmwareRegistry). `store` is the attestation file (default: beside the
+   * store; in memory when the store is an object).
+   */
+  attestation?:
+    | false
+    | { maxAgeMs?: number; nonceTtlMs?: number; verdictTtlMs?: number; store?: string }
   /** Signed webhook for lockdowns (and other gateway events), with a durable outbox. */
   webhook?: { url: string; secret: string; outbox?: string }
   /** Do not anchor (ingest only). */
@@ -70,6 +95,10 @@ export type Gateway = {
   readonly store: TelemetryStore
   /** Anomaly scores and lockdowns; undefined when `anomaly: false`. */
   readonly guard: DeviceGuard | undefined
+  /** Attestation endpoints and rule; undefined without a FirmwareRegistry (rule off). */
+  readonly attestation: GatewayAttestation | undefined
+  /** Conditions watched and breaches submitted; undefined without a ConditionRegistry. */
+  readonly policy: PolicyEngine | undefined
   stats(): Promise<GatewayStats>
   /** Batches and anchors everything stored so far. */
   flushAnchors(): Promise<void>
@@ -112,9 +141,44 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     lockdown.resume()
     return createDeviceGuard({ detector: createAnomalyDetector(o), lockdown })
   }
+  // Policy engine: on when the deployment has a ConditionRegistry (older records lack it).
+  const policy: PolicyEngine | undefined = options.deployment.contracts.ConditionRegistry
+    ? await createPolicyEngine({
+        conditions: createConditionsClient(options.conn, options.deployment),
+        store,
+        journal: options.policy?.journal ?? beside('breaches.sqlite'),
+        conditionIds: options.policy?.conditionIds ?? [],
+        ...(notifier ? { notifier } : {}),
+      })
+    : undefined
+  // Attestation: required unless `attestation: false`; the endpoints exist whenever
+  // FirmwareRegistry does (createFirmwareClient throws CONTRACT_NOT_DEPLOYED without it).
+  const attestationRequired = options.attestation !== false
+  const { store: attestationFile, ...attestationTuning } = options.attestation || {}
+  const attestationStore =
+    attestationRequired || options.deployment.contracts.FirmwareRegistry
+      ? createSqliteAttestationStore(attestationFile ?? beside('attestations.sqlite'))
+      : undefined
+  let attestation: GatewayAttestation | undefined
+  try {
+    attestation = attestationStore
+      ? createGatewayAttestation({
+          devices,
+          firmware: createFirmwareClient(options.conn, options.deployment),
+          store: attestationStore,
+          ...attestationTuning,
+        })
+      : undefined
+  } catch (err) {
+    attestationStore?.close()
+    devices.stop()
+    throw err
+  }
   const ingest = createIngest({
     store,
     devices,
+    ...(attestation && attestationRequired ? { attestation } : {}),
+    ...(policy ? { onAccepted: (msg, result) => policy.evaluate(msg, result.readingId) } : {}),
     ...(guard ? { guard } : {}),
     ...(options.maxSkewMs !== undefined ? { maxSkewMs: options.maxSkewMs } : {}),
     ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
@@ -123,6 +187,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const host = options.host ?? '127.0.0.1'
   const stoppers: Array<() => Promise<void>> = [
     async () => notifier?.close(),
+    async () => attestationStore?.close(),
+    async () => policy?.close(),
     async () => {
       guard?.lockdown.close()
       await guard?.lockdown.settled()
@@ -164,7 +230,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         rejected: Object.fromEntries(ingest.rejected),
       },
     })
-    const app = createHttpApp({ ingest, stats, ...(guard ? { guard } : {}) })
+    const app = createHttpApp({
+      ingest,
+      stats,
+      ...(attestation ? { attestation } : {}),
+      ...(guard ? { guard } : {}),
+    })
     const http = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const server = serve(
         { fetch: app.fetch, port: options.httpPort ?? 8080, hostname: host },
@@ -192,6 +263,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       httpUrl: `http://${host}:${httpPort}`,
       store,
       guard,
+      attestation,
+      policy,
       stats,
       flushAnchors: () => anchorer.flush(),
       async stop() {

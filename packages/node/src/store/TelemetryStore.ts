@@ -2,6 +2,7 @@
 // rejection counters. SQLite implements it for one machine; the interface is async and
 // transactional per call so that PostgreSQL can implement it at scale.
 
+import type { AssuranceLevel } from '@veriot/core'
 import type { Hex } from 'viem'
 
 export type ReadingInput = {
@@ -14,6 +15,8 @@ export type ReadingInput = {
   /** The canonical encoded, signed message exactly as received. */
   message: Uint8Array
   receivedAt: number
+  /** The device's assurance level when the gateway admitted it (attestation rule on). */
+  assuranceLevel?: AssuranceLevel
 }
 
 export type StoredReading = ReadingInput & {

@@ -4,7 +4,7 @@
 
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { VeriotError } from '@veriot/core'
+import { type AssuranceLevel, VeriotError } from '@veriot/core'
 import Database from 'better-sqlite3'
 import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import { createGroupCommit, type GroupOutcome } from './createGroupCommit.ts'
@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS readings (
   received_at INTEGER NOT NULL,
   batch_id INTEGER REFERENCES batches(id),
   leaf_index INTEGER,
+  assurance_level TEXT,
   UNIQUE (device_id, seq)
 );
 CREATE INDEX IF NOT EXISTS readings_unbatched ON readings(pos) WHERE batch_id IS NULL;
@@ -64,6 +65,7 @@ type ReadingRow = {
   received_at: number
   batch_id: number | null
   leaf_index: number | null
+  assurance_level: AssuranceLevel | null
 }
 type BatchRow = {
   id: number
@@ -101,6 +103,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
     db.pragma('foreign_keys = ON')
     db.exec(SCHEMA)
+    migrate(db)
   } catch (cause) {
     throw new VeriotError('STORE_FAILED', `cannot open the SQLite store at ${path}`, { cause })
   }
@@ -115,7 +118,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       'SELECT last_seq FROM device_sequences WHERE device_id = ?',
     ),
     insertReading: db.prepare(
-      'INSERT INTO readings (id, device_id, seq, ts, type, message, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO readings (id, device_id, seq, ts, type, message, received_at, assurance_level) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     upsertSeq: db.prepare(
       'INSERT INTO device_sequences (device_id, last_seq) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET last_seq = excluded.last_seq',
@@ -185,6 +188,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
       r.type,
       Buffer.from(r.message),
       r.receivedAt,
+      r.assuranceLevel ?? null,
     )
     q.upsertSeq.run(device, r.seq)
     return 'accepted'
@@ -331,6 +335,16 @@ function toReading(row: ReadingRow): StoredReading {
     receivedAt: row.received_at,
     batchId: row.batch_id ?? undefined,
     leafIndex: row.leaf_index ?? undefined,
+    ...(row.assurance_level ? { assuranceLevel: row.assurance_level } : {}),
+  }
+}
+
+/** Additive migrations of files created by older versions. */
+function migrate(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(readings)').all()
+  // Before the attestation rule: readings had no assurance level (NULL = not attested).
+  if (!columns.some((c) => c.name === 'assurance_level')) {
+    db.exec('ALTER TABLE readings ADD COLUMN assurance_level TEXT')
   }
 }
 

@@ -20,6 +20,7 @@ const gateway = await startGateway({
   conn,
   deployment,
   store: config.store,
+  attestation: false,
   mqttPort: config.mqttPort,
   httpPort: config.httpPort,
   batchSize: config.batchSize,
