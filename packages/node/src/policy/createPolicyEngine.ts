@@ -131,9 +131,6 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     `INSERT INTO breach_jobs (condition_id, device_id, reading_ids, state, next_at, created_at)
      VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING`,
   )
-  const hasJob = db.prepare<[string, string], { n: number }>(
-    'SELECT 1 AS n FROM breach_jobs WHERE condition_id = ? AND device_id = ?',
-  )
   const dueJobs = db.prepare<[number], JobRow>(
     `SELECT * FROM breach_jobs WHERE state = 'pending' AND next_at <= ? ORDER BY created_at`,
   )
@@ -160,7 +157,10 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
     'SELECT condition_id FROM watched_conditions',
   )
 
-  const watched = new Map<Hex, ConditionRecord>()
+  const watched = new Map<Hex, ConditionRecord & { devices: ReadonlySet<string> }>()
+  // (condition, device) pairs with a journaled breach, kept in memory: the hot path (every
+  // accepted reading) touches no SQLite.
+  const journaled = new Set<string>(allJobs.all().map((r) => `${r.condition_id}:${r.device_id}`))
   const runs = new Map<string, Run>()
   let closed = false
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -232,6 +232,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
   }
 
   function enqueue(conditionId: Hex, deviceId: Hex, readingIds: Hex[]): void {
+    journaled.add(`${conditionId}:${deviceId}`)
     const created = insertJob.run(conditionId, deviceId, JSON.stringify(readingIds), now(), now())
     if (created.changes === 0) return
     options.notifier?.notify({
@@ -244,7 +245,7 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
   async function watch(conditionId: Hex): Promise<ConditionRecord> {
     const id = conditionId.toLowerCase() as Hex
     const record = await options.conditions.getCondition(id)
-    watched.set(id, record)
+    watched.set(id, { ...record, devices: new Set(record.deviceIds.map((d) => d.toLowerCase())) })
     addWatched.run(id)
     return record
   }
@@ -252,11 +253,11 @@ export async function createPolicyEngine(options: PolicyEngineOptions): Promise<
   function evaluateAll(message: TelemetryMessage, readingId: Hex): void {
     const deviceId = bytesToHex(message.deviceId)
     for (const [conditionId, condition] of watched) {
-      if (condition.result !== 'open') continue
+      if (condition.result !== 'open' || !condition.devices.has(deviceId)) continue
+      const key = `${conditionId}:${deviceId}`
+      if (journaled.has(key)) continue
       const verdict = evaluateReading(condition, message)
       if (verdict.kind === 'not-applicable') continue
-      const key = `${conditionId}:${deviceId}`
-      if (hasJob.get(conditionId, deviceId)) continue
       if (verdict.kind !== 'violating') {
         runs.delete(key) // a compliant reading (or one in another unit) ends a run
         continue
