@@ -10,9 +10,11 @@ import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { type ErrorCode, ErrorCodes, VeriotError } from '@veriot/core'
 import {
   type Address,
+  attestationDigest,
   encodeVerifiedReadBinary,
   type VerifiedReadResponse,
   verifyAggregateAttestation,
+  verifyAttestationSignature,
 } from '@veriot/device'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -59,6 +61,12 @@ export type AuthorityNode = {
   setPeers(urls: string[]): void
   stop(): Promise<void>
 }
+
+/**
+ * Blocks whose header RLP and peers' signatures a node keeps for repeated verified reads
+ * (least recently used out). A signed block is final, so neither changes.
+ */
+export const AUTHORITY_BLOCK_CACHE_SIZE = 256
 
 /** Largest JSON-RPC request body a node reads; a verified read's params are a few KB. */
 export const AUTHORITY_RPC_MAX_BODY_BYTES = 64 * 1024
@@ -146,17 +154,62 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
     return body.result
   }
 
-  /** Signatures over `blockNumber` from the named signers (self included), best effort. */
-  async function collect(blockNumber: bigint, wanted: Hex[]): Promise<Attestation[]> {
+  // Per block (`number:hash`): its header RLP, and each peer signer's (lowercase) attestation
+  // once it verified over that hash. Repeated reads of a block then cost one eth_getProof.
+  const headers = new Map<string, Hex>()
+  const peerAttestations = new Map<string, Map<string, Attestation>>()
+
+  /** The header RLP of the block this node signed as `blockHash`, fetched once per block. */
+  async function headerOf(blockNumber: bigint, blockHash: Hex): Promise<Hex> {
+    const key = blockKey(blockNumber, blockHash)
+    const hit = touch(headers, key)
+    if (hit !== undefined) return hit
+    const block = await options.conn.publicClient.request({
+      method: 'eth_getBlockByNumber',
+      params: [`0x${blockNumber.toString(16)}`, false],
+    })
+    if (!block) throw new VeriotError('BLOCK_UNKNOWN', `no block ${blockNumber}`)
+    const hash = (block as { hash: Hex }).hash
+    if (hash.toLowerCase() !== blockHash.toLowerCase()) {
+      // The chain moved under a block this node signed (a reorg below the finality depth).
+      throw new VeriotError(
+        'BLOCK_UNKNOWN',
+        `block ${blockNumber} is now ${hash}, not the ${blockHash} this node signed`,
+        { context: { blockNumber, expected: blockHash, got: hash } },
+      )
+    }
+    const header = blockHeaderToRlp(block as unknown as Record<string, unknown>)
+    remember(headers, key, header)
+    return header
+  }
+
+  /**
+   * Signatures over `blockNumber` from the named signers (self included), best effort. Peers'
+   * signatures that verify over `blockHash` are kept; a peer is asked only for what is missing.
+   */
+  async function collect(
+    blockNumber: bigint,
+    blockHash: Hex,
+    wanted: Hex[],
+  ): Promise<Attestation[]> {
     const want = new Set(wanted.map((s) => s.toLowerCase()))
     const out: Attestation[] = []
     if (want.size === 0 || want.has(attester.signer.toLowerCase())) {
       out.push(await attester.attest(blockNumber))
     }
+    const key = blockKey(blockNumber, blockHash)
+    const kept = touch(peerAttestations, key) ?? new Map<string, Attestation>()
+    for (const [signer, a] of kept) if (want.has(signer)) out.push(a)
+    const digest = attestationDigest({
+      chainId: options.conn.chainId,
+      registry: options.registry,
+      blockNumber,
+      blockHash,
+    })
     const asks = peers
       .filter((url) => {
-        const known = peerSigner.get(url)
-        return known === undefined || want.has(known.toLowerCase())
+        const known = peerSigner.get(url)?.toLowerCase()
+        return known === undefined || (want.has(known) && !kept.has(known))
       })
       .map(async (url) => {
         try {
@@ -170,10 +223,11 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
             blsSignature?: unknown
           }
           peerSigner.set(url, getAddress(a.signer))
-          if (!want.has(a.signer.toLowerCase())) return
+          const signer = a.signer.toLowerCase()
+          if (!want.has(signer) || kept.has(signer)) return
           // Passed on as given: the device checks every signature itself and hands a
           // signature over a wrong hash to the watchdog as evidence.
-          out.push({
+          const attestation: Attestation = {
             signer: getAddress(a.signer),
             blockNumber: BigInt(a.blockNumber),
             blockHash: a.blockHash,
@@ -181,12 +235,22 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
             ...(blsSignatureSchema.safeParse(a.blsSignature).success
               ? { blsSignature: a.blsSignature as Hex }
               : {}),
-          })
+          }
+          out.push(attestation)
+          // Kept only when it is good for this very block; anything else is asked again.
+          if (
+            attestation.blockNumber === blockNumber &&
+            String(attestation.blockHash).toLowerCase() === blockHash.toLowerCase() &&
+            verifyAttestationSignature(signer as Address, attestation.signature, digest)
+          ) {
+            kept.set(signer, attestation)
+          }
         } catch {
           // A silent or failing peer only means fewer signatures; the device needs k.
         }
       })
     await Promise.all(asks)
+    if (kept.size > 0) remember(peerAttestations, key, kept)
     return out
   }
 
@@ -298,24 +362,19 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
       if (body.method === 'veriot_verifiedRead') {
         const p = readParams.parse(params)
         const blockNumber = p.blockNumber ? BigInt(p.blockNumber) : await attester.finalizedHead()
-        // Refuse what this node would not sign itself.
-        await attester.attest(blockNumber)
-        const [block, proof] = await Promise.all([
-          options.conn.publicClient.request({
-            method: 'eth_getBlockByNumber',
-            params: [`0x${blockNumber.toString(16)}`, false],
-          }),
+        // Refuse what this node would not sign itself; its signature names the block's hash.
+        const { blockHash } = await attester.attest(blockNumber)
+        const [header, proof] = await Promise.all([
+          headerOf(blockNumber, blockHash),
           options.conn.publicClient.getProof({
             address: getAddress(p.address),
             storageKeys: p.slots as Hex[],
             blockNumber,
           }),
         ])
-        if (!block) throw new VeriotError('BLOCK_UNKNOWN', `no block ${blockNumber}`)
-        const header = blockHeaderToRlp(block as unknown as Record<string, unknown>)
-        const blockHash = (block as { hash: Hex }).hash
         const signatures = await collect(
           blockNumber,
+          blockHash,
           p.signers.map((s) => getAddress(s)),
         )
         const sameBlock = signatures.filter((a) => a.blockNumber === blockNumber)
@@ -431,6 +490,30 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
 }
 
 type RpcRequest = { id?: unknown; method?: unknown; params?: unknown }
+
+/** The cache key of a block: its number and hash. */
+function blockKey(blockNumber: bigint, blockHash: Hex): string {
+  return `${blockNumber}:${blockHash.toLowerCase()}`
+}
+
+/** The value at `key`, moved to the end (most recently used), or undefined. */
+function touch<V>(cache: Map<string, V>, key: string): V | undefined {
+  const hit = cache.get(key)
+  if (hit === undefined) return undefined
+  cache.delete(key)
+  cache.set(key, hit)
+  return hit
+}
+
+/** Stores `value` as the most recently used entry; the least recently used goes past the bound. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.delete(key)
+  cache.set(key, value)
+  if (cache.size > AUTHORITY_BLOCK_CACHE_SIZE) {
+    const oldest = cache.keys().next()
+    if (oldest.done !== true) cache.delete(oldest.value)
+  }
+}
 
 /**
  * The request object of a JSON-RPC body, or the error to answer: -32700 for a body that is
