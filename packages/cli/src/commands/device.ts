@@ -78,11 +78,12 @@ export async function provisionCommand(ctx: CommandContext, o: ProvisionOptions)
 export async function showCommand(ctx: CommandContext, id: string): Promise<void> {
   assertDeviceId(id)
   const device = await (await ctx.registry()).getDevice(id)
-  const [release, attestation] = await Promise.all([
+  const [release, attestation, anomaly] = await Promise.all([
     releaseOf(ctx, device),
     lastAttestationOf(ctx, device.id),
+    anomalyOf(ctx, device.id),
   ])
-  ctx.out.result({ ...device, release, attestation }, () =>
+  ctx.out.result({ ...device, release, attestation, anomaly }, () =>
     formatDevice(device, [
       [
         'release',
@@ -95,6 +96,20 @@ export async function showCommand(ctx: CommandContext, id: string): Promise<void
           : attestation === null
             ? 'none'
             : `${attestation.level}, verified ${new Date(attestation.verifiedAt).toISOString()}, ${attestation.fresh ? 'valid' : 'expired or no longer admitted'} until ${new Date(attestation.expiresAt).toISOString()}`,
+      ],
+      [
+        'anomaly',
+        anomaly === undefined
+          ? '(gateway not running)'
+          : `score ${(anomaly.report?.score ?? 0).toFixed(1)}${anomaly.report ? ` / ${anomaly.report.threshold}` : ''}${anomaly.report?.reasons[0] ? ` (mostly ${anomaly.report.reasons[0].reason}: ${anomaly.report.reasons[0].detail})` : ''}`,
+      ],
+      [
+        'lockdown',
+        anomaly === undefined
+          ? '(gateway not running)'
+          : anomaly.lockdown
+            ? `${anomaly.lockdown.state} since ${new Date(anomaly.lockdown.lockedAt).toISOString()} (${anomaly.history.length} in its history; \`veriot alerts --device ${device.id}\`)`
+            : `none (${anomaly.history.length} in its history)`,
       ],
     ]),
   )
@@ -143,6 +158,33 @@ async function lastAttestationOf(
     }
     if (!r.ok || body.enabled !== true) return undefined
     return body.attestation ? { ...body.attestation, fresh: body.fresh === true } : null
+  } catch {
+    return undefined
+  }
+}
+
+type AnomalyView = {
+  report: {
+    score: number
+    threshold: number
+    reasons: Array<{ reason: string; detail: string }>
+  } | null
+  lockdown: { state: string; lockedAt: number } | null
+  history: unknown[]
+}
+
+/** The device's anomaly score and lockdowns as the running gateway holds them (GET
+ *  /v1/devices/:id/anomaly); undefined without a reachable gateway or with scoring off. */
+async function anomalyOf(ctx: CommandContext, id: string): Promise<AnomalyView | undefined> {
+  const url = readRunInfo(ctx.dataDir)?.httpUrl
+  if (!url) return undefined
+  try {
+    const r = await fetch(`${url}/v1/devices/${id}/anomaly`, {
+      signal: AbortSignal.timeout(3_000),
+    })
+    const body = (await r.json()) as AnomalyView & { enabled?: boolean }
+    if (!r.ok || body.enabled !== true) return undefined
+    return { report: body.report, lockdown: body.lockdown, history: body.history }
   } catch {
     return undefined
   }
