@@ -10,6 +10,7 @@ import {
   attestationEvidenceToJson,
   deviceIdFromPublicKey,
   type FirmwareVerdict,
+  firmwareVersionFromUint64,
   isVeriotError,
   VeriotError,
 } from '@veriot/core'
@@ -40,6 +41,9 @@ function setup(file = ':memory:') {
   const attester = createSoftwareAttester({ key, measurement })
   let t = 1_000_000
   let verdict: FirmwareVerdict = 'approved'
+  // Per-version overrides: verdict and measurement of releases other than the default's.
+  const releases = new Map<string, { verdict?: FirmwareVerdict; measurement?: Uint8Array }>()
+  const read: string[] = []
   let reads = 0
   let chainDown = false
   const record = {
@@ -60,14 +64,20 @@ function setup(file = ':memory:') {
     devices,
     store,
     firmware: {
-      readVerdict: async () => {
+      readVerdict: async (_model, version) => {
         reads++
         if (chainDown) throw unreachable()
-        return verdict
+        return releases.get(firmwareVersionFromUint64(version))?.verdict ?? verdict
       },
-      readRelease: async () => {
+      readRelease: async (_model, version) => {
         if (chainDown) throw unreachable()
-        return { verdict, measurement: bytesToHex(measurement) }
+        const v = firmwareVersionFromUint64(version)
+        read.push(v)
+        const r = releases.get(v)
+        return {
+          verdict: r?.verdict ?? verdict,
+          measurement: bytesToHex(r?.measurement ?? measurement),
+        }
       },
     },
     maxAgeMs: 3_600_000,
@@ -79,11 +89,14 @@ function setup(file = ':memory:') {
     store,
     record,
     key,
-    async attest() {
+    async attest(claim?: { firmwareVersion: string; measurement: Uint8Array }) {
       const { nonce, deviceId } = await rule.challenge(idOf(key.publicKey))
       record.id = deviceId
-      return rule.submit(attestationEvidenceToJson(await attester.attest(hexToBytes(nonce))))
+      const a = claim ? createSoftwareAttester({ key, ...claim }) : attester
+      return rule.submit(attestationEvidenceToJson(await a.attest(hexToBytes(nonce))))
     },
+    releases,
+    read,
     tick: (ms: number) => {
       t += ms
     },
@@ -156,6 +169,68 @@ test('error: an attestation made for another registered version is ATTESTATION_R
   const { deviceId } = await s.attest()
   const updated = { ...s.record, firmwareVersion: '1.1.0' }
   assert.throws(() => s.rule.admit(deviceId, updated), hasCode('ATTESTATION_REQUIRED'))
+})
+
+test('behavior: a claimed version above the registered one is checked against its release, stored, and decides the verdict', async () => {
+  const s = setup()
+  const m110 = new Uint8Array(32).fill(0x11)
+  s.releases.set('1.1.0', { measurement: m110 })
+  const result = await s.attest({ firmwareVersion: '1.1.0', measurement: m110 })
+  assert.deepEqual(s.read, ['1.1.0'])
+  assert.equal(result.firmwareVersion, '1.1.0')
+  assert.equal(result.model, 'm')
+  assert.equal(await s.rule.admit(result.deviceId, s.record), 'software')
+  const status = await s.rule.status(result.deviceId)
+  assert.equal(status.fresh, true)
+  assert.deepEqual(status.release, { model: 'm', firmwareVersion: '1.1.0', verdict: 'approved' })
+  // A registered version equal to it changes nothing; one above it requires a new attestation.
+  assert.equal(
+    await s.rule.admit(result.deviceId, { ...s.record, firmwareVersion: '1.1.0' }),
+    'software',
+  )
+  assert.throws(
+    () => s.rule.admit(result.deviceId, { ...s.record, firmwareVersion: '1.1.1' }),
+    hasCode('ATTESTATION_REQUIRED'),
+  )
+  assert.throws(
+    () => s.rule.admit(result.deviceId, { ...s.record, model: 'other' }),
+    hasCode('ATTESTATION_REQUIRED'),
+  )
+  // The attested release's verdict counts, not the registered one's.
+  s.releases.set('1.1.0', { measurement: m110, verdict: 'revoked' })
+  s.tick(1_000)
+  await assert.rejects(
+    Promise.resolve().then(() => s.rule.admit(result.deviceId, s.record)),
+    hasCode('FIRMWARE_RELEASE_REVOKED'),
+  )
+  assert.equal((await s.rule.status(result.deviceId)).fresh, false)
+})
+
+test('error: a claimed version below the registered one is FIRMWARE_VERSION_BELOW_MINIMUM; nothing read or stored', async () => {
+  const s = setup()
+  await assert.rejects(
+    s.attest({ firmwareVersion: '0.9.0', measurement }),
+    hasCode('FIRMWARE_VERSION_BELOW_MINIMUM'),
+  )
+  assert.deepEqual(s.read, [])
+  assert.equal((await s.rule.status(idOf(s.key.publicKey))).attestation, null)
+})
+
+test('error: a claimed version whose release has another measurement is ATTESTATION_PCR_MISMATCH', async () => {
+  const s = setup()
+  s.releases.set('1.1.0', { measurement: new Uint8Array(32).fill(0x11) })
+  await assert.rejects(
+    s.attest({ firmwareVersion: '1.1.0', measurement }),
+    hasCode('ATTESTATION_PCR_MISMATCH'),
+  )
+  assert.equal((await s.rule.status(idOf(s.key.publicKey))).attestation, null)
+})
+
+test('default: without a claim the registered version is checked and stored', async () => {
+  const s = setup()
+  const result = await s.attest()
+  assert.deepEqual(s.read, ['1.0.0'])
+  assert.equal(result.firmwareVersion, '1.0.0')
 })
 
 test('error: a refused attestation stores nothing (revoked release)', async () => {

@@ -23,6 +23,7 @@ import {
   createTelemetryDevice,
   createTpmAttester,
   createTpmKeyStore,
+  createTpmMeasuredBoot,
   type DeviceKey,
   type TpmKeyStore,
 } from '@veriot/device'
@@ -115,14 +116,25 @@ describe('gateway: attestation rule', () => {
   before(async () => {
     chain = await startTestChain()
     firmware = createFirmwareClient(await chain.as(0), chain.deployment)
-    for (const model of ['tpm-sensor', 'sw-sensor', 'sw-revoked', 'sw-rollback', 'sw-unknown']) {
+    for (const model of [
+      'tpm-sensor',
+      'sw-sensor',
+      'sw-revoked',
+      'sw-rollback',
+      'sw-unknown',
+      'sw-update',
+    ]) {
       await firmware.setReleaseKeys(model, [releaseKey.publicKey], 1)
     }
     await approve('tpm-sensor', '1.0.0', 'tpm-sensor 1.0.0')
+    await approve('tpm-sensor', '1.1.0', 'tpm-sensor 1.1.0')
     await approve('sw-sensor', '1.0.0', 'sw-sensor 1.0.0')
     await approve('sw-revoked', '1.0.0', 'sw-revoked 1.0.0')
     await approve('sw-rollback', '1.0.0', 'sw-rollback 1.0.0')
     await approve('sw-rollback', '1.1.0', 'sw-rollback 1.1.0')
+    for (const version of ['0.9.0', '1.0.0', '1.1.0']) {
+      await approve('sw-update', version, `sw-update ${version}`)
+    }
     gateway = await startGateway({
       conn: await chain.as(9),
       deployment: chain.deployment,
@@ -229,6 +241,66 @@ describe('gateway: attestation rule', () => {
     )
   })
 
+  test('behavior: registered at 1.0.0, updated to approved 1.1.0, it attests claiming 1.1.0 and its readings count until 1.1.0 is revoked', async () => {
+    const key = createDeviceMemoryKey()
+    const id = await register(key, 'sw-update')
+    // The device's own state: the image it booted (measured) and the version it runs.
+    let running = '1.0.0'
+    const attester = createSoftwareAttester({
+      key,
+      measurement: () => measurementOf(`sw-update ${running}`),
+      firmwareVersion: () => running,
+    })
+    const publisher = await httpDevice(key, attester)
+    assert.equal((await publisher.send('temperature', readings)).status, 'accepted')
+    assert.equal((await statusOf(id)).attestation.firmwareVersion, '1.0.0')
+
+    running = '1.1.0' // the update: new image booted; DeviceRegistry still says 1.0.0
+    const result = await publisher.attestation?.attest()
+    assert.equal(result?.firmwareVersion, '1.1.0')
+    const sent = await publisher.send('temperature', readings)
+    assert.equal(sent.status, 'accepted')
+    assert.equal((await gateway.store.getReading(sent.readingId))?.assuranceLevel, 'software')
+    const status = await statusOf(id)
+    assert.equal(status.fresh, true)
+    assert.equal(status.attestation.firmwareVersion, '1.1.0')
+    assert.equal(status.attestation.measurement, bytesToHex(measurementOf('sw-update 1.1.0')))
+    assert.deepEqual(status.release, {
+      model: 'sw-update',
+      firmwareVersion: '1.1.0',
+      verdict: 'approved',
+    })
+
+    // Claims the registry cannot be fooled with; each leaves the stored attestation alone.
+    const refused = async (version: string, image: string, status: number, code: string) => {
+      const nonce = await challenge(id)
+      const evidence = await createSoftwareAttester({
+        key,
+        measurement: measurementOf(image),
+        firmwareVersion: version,
+      }).attest(nonce)
+      const r = await postJson('/v1/attestation', attestationEvidenceToJson(evidence))
+      assert.equal(r.body.error?.code, code, JSON.stringify(r.body))
+      assert.equal(r.status, status)
+      assert.equal((await statusOf(id)).attestation.firmwareVersion, '1.1.0')
+    }
+    // 1.1.0 claimed by a device that still shows 1.0.0's measurement.
+    await refused('1.1.0', 'sw-update 1.0.0', 403, 'ATTESTATION_PCR_MISMATCH')
+    // An approved release below the registered version: the per-device rollback floor.
+    await refused('0.9.0', 'sw-update 0.9.0', 403, 'FIRMWARE_VERSION_BELOW_MINIMUM')
+
+    // Revoking 1.1.0 reaches the device that attested for it (1.0.0 stays approved).
+    await firmware.revokeRelease('sw-update', firmwareVersionToUint64('1.1.0'), 'CVE-2026-2')
+    await new Promise((resolve) => setTimeout(resolve, VERDICT_TTL_MS + 50))
+    const before = (await gateway.store.getCounts()).readings
+    await assert.rejects(
+      publisher.send('temperature', readings),
+      hasCode('FIRMWARE_RELEASE_REVOKED'),
+    )
+    assert.equal((await gateway.store.getCounts()).readings, before)
+    assert.equal((await statusOf(id)).release.verdict, 'revoked')
+  })
+
   test('error: a release never published is FIRMWARE_RELEASE_UNKNOWN; nothing stored', async () => {
     const key = createDeviceMemoryKey()
     const id = await register(key, 'sw-unknown')
@@ -324,6 +396,37 @@ describe('gateway: attestation rule', () => {
         }).attest(nonce),
       )
       await refused({ ...json, deviceId }, 401, 'ATTESTATION_SIGNATURE_INVALID')
+    })
+
+    test('behavior: after a measured boot into approved 1.1.0 its quote claiming 1.1.0 is accepted (registered 1.0.0)', async () => {
+      await refused(
+        attestationEvidenceToJson(
+          await createTpmAttester({ store, firmwareVersion: '1.1.0' }).attest(
+            await challenge(deviceId),
+          ),
+        ),
+        403,
+        'ATTESTATION_PCR_MISMATCH', // still 1.0.0's PCR
+      )
+      await createTpmMeasuredBoot({ store, tcti: tpm.tcti })(utf8ToBytes('tpm-sensor 1.1.0'))
+      let running = '1.1.0'
+      const publisher = await httpDevice(
+        store.identityKey,
+        createTpmAttester({ store, firmwareVersion: () => running }),
+      )
+      const sent = await publisher.send('temperature', readings)
+      assert.equal(sent.status, 'accepted')
+      assert.equal((await gateway.store.getReading(sent.readingId))?.assuranceLevel, 'tpm')
+      const status = await statusOf(deviceId)
+      assert.equal(status.attestation.firmwareVersion, '1.1.0')
+      assert.equal(status.attestation.measurement, bytesToHex(measurementOf('tpm-sensor 1.1.0')))
+      assert.equal(status.fresh, true)
+      // The old version's claim no longer matches what the TPM quotes.
+      running = '1.0.0'
+      await assert.rejects(
+        publisher.attestation?.attest() as Promise<unknown>,
+        hasCode('ATTESTATION_PCR_MISMATCH'),
+      )
     })
 
     // Last: it changes the shared PCR 16 for good.

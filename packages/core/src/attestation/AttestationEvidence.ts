@@ -6,6 +6,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import type { Hex } from 'viem'
 import { z } from 'zod'
 import { VeriotError } from '../errors/VeriotError.ts'
+import { firmwareVersionToUint64 } from '../registry/firmwareVersion.ts'
 import { TPMS_ATTEST_MAX_BYTES } from './parseTpmsAttest.ts'
 import { TPMT_PUBLIC_MAX_BYTES } from './parseTpmtPublic.ts'
 
@@ -49,6 +50,8 @@ export type TpmAttestationEvidence = {
   readonly signature: Uint8Array
   /** Value of each quoted sha256 PCR, keyed by its index in decimal. */
   readonly pcrValues: Readonly<Record<string, Uint8Array>>
+  /** The firmware version the device claims to run (not signed: see FirmwareVersionClaim). */
+  readonly firmwareVersion?: FirmwareVersionClaim
 }
 
 /** Evidence without a TPM: the device key signs softwareAttestationBytes(…). */
@@ -63,7 +66,22 @@ export type SoftwareAttestationEvidence = {
   readonly measurement: Uint8Array
   /** ECDSA P-256 r ‖ s by the device identity key over SHA-256(softwareAttestationBytes). */
   readonly signature: Uint8Array
+  /** The firmware version the device claims to run (not signed: see FirmwareVersionClaim). */
+  readonly firmwareVersion?: FirmwareVersionClaim
 }
+
+/**
+ * "major.minor.patch" (canonical: no leading zeros; major < 2^32, minor and patch < 65536): the
+ * release the device says it runs, so a verifier knows which release's measurement to expect.
+ *
+ * Deliberately outside what is signed (the quote, softwareAttestationBytes): the claim proves
+ * nothing and needs to prove nothing. A verifier accepts it only when the signed measurement
+ * equals the approved measurement of the claimed release, and that equality is the proof: for
+ * `tpm` the quote shows the PCR the boot chain extended; for `software` / `hsm` the device
+ * self-reports its measurement anyway, so a signed version would add no assurance. Whoever
+ * changes the claim on the way only makes the measurements differ (ATTESTATION_PCR_MISMATCH).
+ */
+export type FirmwareVersionClaim = string
 
 export type AttestationEvidence = TpmAttestationEvidence | SoftwareAttestationEvidence
 
@@ -78,6 +96,25 @@ const hex = (min: number, max: number = min) =>
     )
 const nonce = hex(ATTESTATION_NONCE_MIN_BYTES, ATTESTATION_NONCE_MAX_BYTES)
 const deviceId = hex(32)
+const firmwareVersion = z
+  .string()
+  .max(22)
+  .regex(
+    /^(?:0|[1-9][0-9]{0,9})\.(?:0|[1-9][0-9]{0,4})\.(?:0|[1-9][0-9]{0,4})$/,
+    'expected major.minor.patch without leading zeros',
+  )
+  .refine(
+    (v) => {
+      try {
+        firmwareVersionToUint64(v)
+        return true
+      } catch {
+        return false
+      }
+    },
+    { message: 'expected major < 2^32, minor and patch < 65536' },
+  )
+  .optional()
 const pcrIndex = z.string().regex(/^(?:[0-9]|1[0-9]|2[0-3])$/, 'expected a PCR index 0 to 23')
 
 const tpmSchema = z.strictObject({
@@ -98,6 +135,7 @@ const tpmSchema = z.strictObject({
     .refine((v) => Object.keys(v).length >= 1 && Object.keys(v).length <= 24, {
       message: 'expected 1 to 24 PCR values',
     }),
+  firmwareVersion,
 })
 
 const softwareSchema = z.strictObject({
@@ -108,6 +146,7 @@ const softwareSchema = z.strictObject({
   level: z.enum(['software', 'hsm']),
   measurement: hex(32),
   signature: hex(64),
+  firmwareVersion,
 })
 
 const schema = z.discriminatedUnion('kind', [tpmSchema, softwareSchema])
@@ -117,6 +156,8 @@ export type AttestationEvidenceJson = z.infer<typeof schema>
 
 const bytes = (value: string): Uint8Array => hexToBytes(value.slice(2))
 const toHex = (value: Uint8Array): Hex => `0x${bytesToHex(value)}`
+const claimOf = (e: { firmwareVersion?: string | undefined }) =>
+  e.firmwareVersion === undefined ? {} : { firmwareVersion: e.firmwareVersion }
 
 /**
  * Validates untrusted evidence (parsed JSON) and turns its hex into bytes. Only the form is
@@ -145,6 +186,7 @@ export function parseAttestationEvidence(json: unknown): AttestationEvidence {
       level: e.level,
       measurement: bytes(e.measurement),
       signature: bytes(e.signature),
+      ...claimOf(e),
     })
   }
   const pcrValues: Record<string, Uint8Array> = {}
@@ -163,6 +205,7 @@ export function parseAttestationEvidence(json: unknown): AttestationEvidence {
     quoted: bytes(e.quoted),
     signature: bytes(e.signature),
     pcrValues: Object.freeze(pcrValues),
+    ...claimOf(e),
   })
 }
 
@@ -182,6 +225,7 @@ export function attestationEvidenceToJson(evidence: AttestationEvidence): Attest
       level: evidence.level,
       measurement: toHex(evidence.measurement),
       signature: toHex(evidence.signature),
+      ...claimOf(evidence),
     }
   }
   const pcrValues: Record<string, string> = {}
@@ -201,5 +245,6 @@ export function attestationEvidenceToJson(evidence: AttestationEvidence): Attest
     quoted: toHex(evidence.quoted),
     signature: toHex(evidence.signature),
     pcrValues,
+    ...claimOf(evidence),
   }
 }

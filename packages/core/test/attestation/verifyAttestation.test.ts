@@ -70,6 +70,59 @@ test('behavior: typed and JSON evidence are the same evidence', () => {
   )
 })
 
+test('behavior: an optional firmwareVersion claim round-trips and does not change the result', () => {
+  for (const fixture of [tpm, software]) {
+    const json = { ...fixture.evidence, firmwareVersion: '1.65535.0' }
+    const typed = parseAttestationEvidence(json)
+    assert.equal(typed.firmwareVersion, '1.65535.0')
+    assert.ok(Object.isFrozen(typed))
+    assert.deepEqual(attestationEvidenceToJson(typed), json)
+    // Not signed: the measurement decides (the verifier checks it against the claimed release).
+    assert.deepEqual(
+      verifyAttestation(json, optionsOf(fixture.inputs)),
+      verifyAttestation(fixture.evidence, optionsOf(fixture.inputs)),
+    )
+    // Evidence without the field has none after a round trip.
+    assert.equal('firmwareVersion' in parseAttestationEvidence(fixture.evidence), false)
+    assert.equal(
+      'firmwareVersion' in attestationEvidenceToJson(parseAttestationEvidence(fixture.evidence)),
+      false,
+    )
+  }
+})
+
+test('error: a malformed firmwareVersion claim is ATTESTATION_MALFORMED naming the field', () => {
+  const bad: unknown[] = [
+    '',
+    '1.0',
+    '1.0.0.0',
+    '01.0.0',
+    '1.00.0',
+    '1.0.0-rc1',
+    ' 1.0.0',
+    '1.65536.0',
+    '1.0.65536',
+    '4294967296.0.0',
+    '١.٠.٠',
+    1,
+    null,
+    ['1.0.0'],
+  ]
+  for (const fixture of [tpm, software]) {
+    for (const firmwareVersion of bad) {
+      assert.throws(
+        () => parseAttestationEvidence({ ...fixture.evidence, firmwareVersion }),
+        (err: unknown) => {
+          hasCode('ATTESTATION_MALFORMED')(err)
+          assert.equal((err as { context?: { field?: string } }).context?.field, 'firmwareVersion')
+          return true
+        },
+        JSON.stringify(firmwareVersion),
+      )
+    }
+  }
+})
+
 test('behavior: the vectors are what they claim (quote over sha256 PCR 16, restricted AK)', () => {
   const quote = parseTpmsAttest(bytes(tpm.evidence.quoted))
   assert.equal(quote.type, 'quote')

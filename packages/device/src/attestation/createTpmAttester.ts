@@ -9,12 +9,20 @@ import {
 import type { TpmKeyStore } from '../keys/tpm/TpmKeyStore.ts'
 import type { Attester } from './Attester.ts'
 import { assertNonce } from './assertNonce.ts'
+import { type FirmwareVersionOption, getFirmwareVersionClaim } from './getFirmwareVersionClaim.ts'
 
 export type TpmAttesterOptions = {
   /** The device's TPM key store (createTpmKeyStore / openTpmKeyStore). */
   readonly store: TpmKeyStore
   /** sha256 PCRs to quote; default [FIRMWARE_MEASUREMENT_PCR] (16). */
   readonly pcrs?: readonly number[]
+  /**
+   * The firmware version the device runs ("major.minor.patch"), or a function giving it on each
+   * call (e.g. from the firmware updater). Sent unsigned as the evidence's `firmwareVersion`:
+   * the quote proves the PCR, and a verifier checks it against that release's measurement.
+   * Default: no claim (the verifier uses the device's registered version).
+   */
+  readonly firmwareVersion?: FirmwareVersionOption
 }
 
 /**
@@ -22,6 +30,8 @@ export type TpmAttesterOptions = {
  * nonce as qualifying data, with the PCR values, the attestation key and its certification by
  * the identity key. Assurance level 'tpm'.
  *
+ * @throws INVALID_ARGUMENT (from attest) on a bad nonce or a firmware version that is not
+ *   major.minor.patch; TPM_OPERATION_FAILED
  * @example
  * const attester = createTpmAttester({ store })
  * const evidence = await attester.attest(nonce)
@@ -35,6 +45,7 @@ export function createTpmAttester(options: TpmAttesterOptions): Attester {
     level: 'tpm' as const,
     async attest(nonce: Uint8Array): Promise<TpmAttestationEvidence> {
       assertNonce(nonce)
+      const claim = await getFirmwareVersionClaim(options.firmwareVersion)
       const quote = await store.quote(nonce, pcrs)
       const certification = store.attestationKeyCertification
       return Object.freeze({
@@ -51,6 +62,7 @@ export function createTpmAttester(options: TpmAttesterOptions): Attester {
         quoted: quote.quoted,
         signature: quote.signature,
         pcrValues: quote.pcrValues,
+        ...claim,
       })
     },
   })

@@ -33,7 +33,12 @@ export type FirmwareUpdaterOptions = {
   readonly installedVersion: bigint
   /** Boots into an image so the firmware PCR carries its measurement. */
   readonly boot: MeasuredBoot
-  /** Answers a verifier's nonce after the update (createTpmAttester / createSoftwareAttester). */
+  /**
+   * Answers a verifier's nonce after the update (createTpmAttester / createSoftwareAttester).
+   * To claim the new version in that evidence and later ones, give the attester
+   * `firmwareVersion: () => firmwareVersionFromUint64(updater.installedVersion)`: during
+   * `install` the getter already shows the booted release.
+   */
   readonly attester: Attester
   /** The PCR the attester reports the firmware in (TPM evidence); default 16. */
   readonly pcr?: number
@@ -49,12 +54,14 @@ export type FirmwareUpdaterOptions = {
 
 export type FirmwareUpdate = {
   readonly release: InstallableRelease
+  /** The installed version as "major.minor.patch" (what a verifier is to check against). */
+  readonly firmwareVersion: string
   /** Fresh evidence for the verifier's nonce, showing the new release's measurement. */
   readonly evidence: AttestationEvidence
 }
 
 export type FirmwareUpdater = {
-  /** The version the device runs. */
+  /** The version the device runs (during `install`, from the boot on: the new one). */
   readonly installedVersion: bigint
   /** The highest block whose release information this device believed. */
   readonly notBeforeBlock: bigint | undefined
@@ -64,7 +71,9 @@ export type FirmwareUpdater = {
    */
   check(candidate: FirmwareCandidate): Promise<InstallableRelease>
   /**
-   * Checks, boots into the image, records the version, and attests for `nonce`.
+   * Checks, boots into the image, records the version, and attests for `nonce` (re-attest to a
+   * gateway afterwards, e.g. GatewayAttestationClient.attest(), with an attester that claims the
+   * new version).
    * @throws the codes of check; ATTESTATION_PCR_MISMATCH when the booted image does not show
    *   the approved measurement (nothing is recorded); the boot's and attester's errors
    */
@@ -128,19 +137,28 @@ export function createFirmwareUpdater(options: FirmwareUpdaterOptions): Firmware
       try {
         const release = await check(candidate)
         await boot(candidate.image)
-        const evidence = await attester.attest(nonce)
-        const shown =
-          evidence.kind === 'tpm' ? evidence.pcrValues[String(pcr)] : evidence.measurement
-        if (shown === undefined || !equal(shown, release.measurement)) {
-          throw new VeriotError(
-            'ATTESTATION_PCR_MISMATCH',
-            `after booting ${model} ${firmwareVersionFromUint64(release.version)} the firmware measurement is not the approved one`,
-            { context: { model, version: firmwareVersionFromUint64(release.version), pcr } },
-          )
-        }
-        await options.onInstalled?.(release)
+        const firmwareVersion = firmwareVersionFromUint64(release.version)
+        const previous = installedVersion
+        // The device runs the new image now: an attester that claims `installedVersion` claims
+        // it. Put back unless the measurement is the approved one and onInstalled persisted it.
         installedVersion = release.version
-        return Object.freeze({ release, evidence })
+        try {
+          const evidence = await attester.attest(nonce)
+          const shown =
+            evidence.kind === 'tpm' ? evidence.pcrValues[String(pcr)] : evidence.measurement
+          if (shown === undefined || !equal(shown, release.measurement)) {
+            throw new VeriotError(
+              'ATTESTATION_PCR_MISMATCH',
+              `after booting ${model} ${firmwareVersion} the firmware measurement is not the approved one`,
+              { context: { model, version: firmwareVersion, pcr } },
+            )
+          }
+          await options.onInstalled?.(release)
+          return Object.freeze({ release, firmwareVersion, evidence })
+        } catch (err) {
+          installedVersion = previous
+          throw err
+        }
       } finally {
         busy = false
       }

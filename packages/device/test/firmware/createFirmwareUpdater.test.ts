@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import {
   type ErrorCode,
+  firmwareVersionFromUint64,
   firmwareVersionToUint64,
   isVeriotError,
   PCR_RESET_VALUE,
@@ -16,6 +17,7 @@ import {
   createFirmwareUpdater,
   createMemoryKey,
   createSoftwareAttester,
+  type FirmwareUpdater,
   type InstallableRelease,
   releaseInstallSlots,
   type VerifiedRead,
@@ -63,7 +65,7 @@ function updaterWith(
   onInstalled?: (r: InstallableRelease) => void,
 ) {
   let measurement: Uint8Array = new Uint8Array(32)
-  return createFirmwareUpdater({
+  const updater: FirmwareUpdater = createFirmwareUpdater({
     client: clientProving(measurementOnChain),
     firmwareRegistry: REGISTRY,
     model: MODEL,
@@ -72,9 +74,14 @@ function updaterWith(
       await new Promise((resolve) => setTimeout(resolve, 5))
       measurement = bootTo(img)
     },
-    attester: createSoftwareAttester({ key: createMemoryKey(), measurement: () => measurement }),
+    attester: createSoftwareAttester({
+      key: createMemoryKey(),
+      measurement: () => measurement,
+      firmwareVersion: () => firmwareVersionFromUint64(updater.installedVersion),
+    }),
     ...(onInstalled ? { onInstalled } : {}),
   })
+  return updater
 }
 const nonce = () => crypto.getRandomValues(new Uint8Array(32))
 const candidate = { model: MODEL, version: v('1.1.0'), image }
@@ -86,8 +93,11 @@ test('default: boots, checks the measurement, records the version, calls onInsta
     (img) => pcrExtend(PCR_RESET_VALUE, sha256(img)),
     (r) => installed.push(r.version),
   )
-  const { evidence } = await updater.install(candidate, { nonce: nonce() })
+  const { evidence, firmwareVersion } = await updater.install(candidate, { nonce: nonce() })
   assert.equal(evidence.kind, 'software')
+  // The attester reads installedVersion: the evidence already claims the booted release.
+  assert.equal(evidence.firmwareVersion, '1.1.0')
+  assert.equal(firmwareVersion, '1.1.0')
   assert.deepEqual(installed, [v('1.1.0')])
   assert.equal(updater.installedVersion, v('1.1.0'))
   assert.equal(updater.notBeforeBlock, 7n)
@@ -106,6 +116,18 @@ test('error: a boot that does not reach the approved measurement is ATTESTATION_
     hasCode('ATTESTATION_PCR_MISMATCH'),
   )
   assert.deepEqual(installed, [])
+  assert.equal(updater.installedVersion, v('1.0.0'))
+})
+
+test('error: when onInstalled fails the installed version goes back to the old one', async () => {
+  const updater = updaterWith(
+    approved,
+    (img) => pcrExtend(PCR_RESET_VALUE, sha256(img)),
+    () => {
+      throw new Error('disk full')
+    },
+  )
+  await assert.rejects(updater.install(candidate, { nonce: nonce() }), /disk full/)
   assert.equal(updater.installedVersion, v('1.0.0'))
 })
 

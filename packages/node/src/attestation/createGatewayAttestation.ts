@@ -1,9 +1,10 @@
 // The gateway's attestation rule (docs/attestation.md, "The gateway"): it issues nonces, verifies
 // evidence against the device's registered key and the measurement FirmwareRegistry approved
-// for the device's registered model and version, keeps the last result per device, and admits
-// a device's readings only while that result is fresh and the release's verdict is still
-// Approved (re-read at most every `verdictTtlMs`, so a revocation or a raised minimum reaches
-// devices that attested before it).
+// for the device's registered model and the version the device claims (its registered version
+// by default, never below it), keeps the last result per device, and admits a device's readings
+// only while that result is fresh and the attested release's verdict is still Approved (re-read
+// at most every `verdictTtlMs`, so a revocation or a raised minimum reaches devices that
+// attested before it).
 
 import {
   type AssuranceLevel,
@@ -51,7 +52,11 @@ export type AttestationStatus = {
   attestation: AttestationRecord | null
   /** True while the attestation admits readings (not expired, release still approved). */
   fresh: boolean
-  /** The verdict of the device's registered release (undefined for an unknown device). */
+  /**
+   * The verdict of the release that decides admission: the attested one when the attestation is
+   * for the registered model at or above the registered version, else the registered one
+   * (undefined for an unknown device).
+   */
   release?: { model: string; firmwareVersion: string; verdict: FirmwareVerdict }
 }
 
@@ -63,9 +68,11 @@ export type GatewayAttestation = {
    */
   challenge(deviceId: string): Promise<{ deviceId: Hex; nonce: Hex; expiresAt: number }>
   /**
-   * Verifies evidence (JSON, as the device sent it) and stores the result.
+   * Verifies evidence (JSON, as the device sent it) against the release of the registered model
+   * and the claimed `firmwareVersion` (default the registered version), and stores the result.
    * @throws ATTESTATION_MALFORMED, DEVICE_UNKNOWN, DEVICE_NOT_ACTIVE, ATTESTATION_REPLAYED,
-   *   ATTESTATION_NONCE_MISMATCH, ATTESTATION_EXPIRED, FIRMWARE_RELEASE_UNKNOWN,
+   *   ATTESTATION_NONCE_MISMATCH, ATTESTATION_EXPIRED, FIRMWARE_VERSION_BELOW_MINIMUM (also a
+   *   claimed version below the device's registered version), FIRMWARE_RELEASE_UNKNOWN,
    *   FIRMWARE_RELEASE_NOT_APPROVED, FIRMWARE_VERSION_BELOW_MINIMUM, FIRMWARE_RELEASE_REVOKED,
    *   ATTESTATION_KEY_UNKNOWN, ATTESTATION_SIGNATURE_INVALID, ATTESTATION_PCR_MISMATCH,
    *   RPC_UNREACHABLE, STORE_FAILED
@@ -73,8 +80,8 @@ export type GatewayAttestation = {
   submit(evidence: unknown): Promise<AttestationRecord>
   /**
    * The ingest check: the device's assurance level when it may send readings now.
-   * @throws ATTESTATION_REQUIRED (none, expired, or made for another registered key or release),
-   *   the FIRMWARE_* codes of submit, RPC_UNREACHABLE
+   * @throws ATTESTATION_REQUIRED (none, expired, or made for another model or a version below
+   *   the registered one), the FIRMWARE_* codes of the attested release's verdict, RPC_UNREACHABLE
    */
   admit(deviceId: Hex, device: DeviceRecord): AssuranceLevel | Promise<AssuranceLevel>
   /** @throws RPC_UNREACHABLE */
@@ -135,18 +142,19 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
     return device
   }
 
-  const releaseKey = (device: DeviceRecord) => `${device.model}\0${device.firmwareVersion}`
+  type Release = { model: string; firmwareVersion: string }
+  const releaseKey = (release: Release) => `${release.model}\0${release.firmwareVersion}`
 
-  /** The verdict of the device's release, from FirmwareRegistry at most verdictTtlMs ago. */
-  function verdictOf(device: DeviceRecord): FirmwareVerdict | Promise<FirmwareVerdict> {
-    const key = releaseKey(device)
+  /** The verdict of a release, from FirmwareRegistry at most verdictTtlMs ago. */
+  function verdictOf(release: Release): FirmwareVerdict | Promise<FirmwareVerdict> {
+    const key = releaseKey(release)
     const cached = verdicts.get(key)
     const t = now()
     if (cached && t - cached.fetchedAt < verdictTtlMs) return cached.verdict
     const pending = inflight.get(key)
     if (pending) return pending
     const read = firmware
-      .readVerdict(device.model, firmwareVersionToUint64(device.firmwareVersion))
+      .readVerdict(release.model, firmwareVersionToUint64(release.firmwareVersion))
       .then(
         (verdict) => {
           verdicts.set(key, { verdict, fetchedAt: now() })
@@ -186,10 +194,12 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
         now: t,
       })
     }
-    // Made for what the registry says now: the same model and version (the release checked).
-    if (record.model !== device.model || record.firmwareVersion !== device.firmwareVersion) {
+    // Made for what the registry says now: its model, and a version not below the registered
+    // one (the device updated since it was registered). The verdict is then the attested
+    // release's.
+    if (!isRecordForDevice(record, device)) {
       throw required(
-        `an attestation for release ${record.model} ${record.firmwareVersion}, not its registered ${device.model} ${device.firmwareVersion}`,
+        `an attestation for release ${record.model} ${record.firmwareVersion}, not its registered ${device.model} ${device.firmwareVersion} or a later version`,
       )
     }
     return record
@@ -213,7 +223,26 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
       const deviceId = evidence.deviceId.toLowerCase() as Hex
       const device = await activeDevice(deviceId)
       challenges.redeem(deviceId, evidence.nonce)
-      const version = firmwareVersionToUint64(device.firmwareVersion)
+      // The claim needs no signature: it only picks the release whose approved measurement the
+      // signed one (a TPM quote's PCR, or the device's own report) must equal below. The model
+      // is always the registered one, and the registered version is a per-device rollback floor.
+      const claimed = evidence.firmwareVersion ?? device.firmwareVersion
+      const version = firmwareVersionToUint64(claimed)
+      if (version < firmwareVersionToUint64(device.firmwareVersion)) {
+        throw new VeriotError(
+          'FIRMWARE_VERSION_BELOW_MINIMUM',
+          `release ${device.model} ${claimed} of device ${deviceId} is below its registered version ${device.firmwareVersion}`,
+          {
+            context: {
+              deviceId,
+              model: device.model,
+              version: claimed,
+              registeredVersion: device.firmwareVersion,
+            },
+          },
+        )
+      }
+      const attested: Release = { model: device.model, firmwareVersion: claimed }
       let release: { verdict: FirmwareVerdict; measurement: Hex }
       try {
         release = await firmware.readRelease(device.model, version)
@@ -222,12 +251,8 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
         if (!isVeriotError(err, 'FIRMWARE_MODEL_UNKNOWN')) throw err
         release = { verdict: 'unknown', measurement: '0x' }
       }
-      verdicts.set(releaseKey(device), { verdict: release.verdict, fetchedAt: now() })
-      assertFirmwareApproved(release.verdict, {
-        deviceId,
-        model: device.model,
-        firmwareVersion: device.firmwareVersion,
-      })
+      verdicts.set(releaseKey(attested), { verdict: release.verdict, fetchedAt: now() })
+      assertFirmwareApproved(release.verdict, { deviceId, ...attested })
       const result = verifyAttestation(evidence, {
         nonce: evidence.nonce,
         boundKey: hexToBytes(device.publicKey),
@@ -243,8 +268,8 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
         ...(result.attestationPublicKey === undefined
           ? {}
           : { attestationPublicKey: bytesToHex(result.attestationPublicKey) }),
-        model: device.model,
-        firmwareVersion: device.firmwareVersion,
+        model: attested.model,
+        firmwareVersion: attested.firmwareVersion,
         verifiedAt: result.verifiedAt,
         expiresAt: result.expiresAt,
       })
@@ -257,12 +282,12 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
       const check = (verdict: FirmwareVerdict): AssuranceLevel => {
         assertFirmwareApproved(verdict, {
           deviceId,
-          model: device.model,
-          firmwareVersion: device.firmwareVersion,
+          model: record.model,
+          firmwareVersion: record.firmwareVersion,
         })
         return record.level
       }
-      const verdict = verdictOf(device)
+      const verdict = verdictOf(record)
       return typeof verdict === 'string' ? check(verdict) : verdict.then(check)
     },
 
@@ -270,20 +295,30 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
       const record = store.get(deviceId) ?? null
       const device = await devices.get(deviceId)
       if (!device) return { deviceId, attestation: record, fresh: false }
-      const verdict = await verdictOf(device)
-      const fresh =
-        record !== null &&
-        now() < record.expiresAt &&
-        verdict === 'approved' &&
-        record.model === device.model &&
-        record.firmwareVersion === device.firmwareVersion
+      const forDevice = record !== null && isRecordForDevice(record, device)
+      const release: Release = forDevice ? record : device
+      const verdict = await verdictOf(release)
+      const fresh = forDevice && now() < record.expiresAt && verdict === 'approved'
       return {
         deviceId,
         attestation: record,
         fresh,
-        release: { model: device.model, firmwareVersion: device.firmwareVersion, verdict },
+        release: { model: release.model, firmwareVersion: release.firmwareVersion, verdict },
       }
     },
+  }
+}
+
+/** The record is for the device's registered model, at or above its registered version. */
+function isRecordForDevice(record: AttestationRecord, device: DeviceRecord): boolean {
+  try {
+    return (
+      record.model === device.model &&
+      firmwareVersionToUint64(record.firmwareVersion) >=
+        firmwareVersionToUint64(device.firmwareVersion)
+    )
+  } catch {
+    return false // a version that does not parse admits nothing
   }
 }
 

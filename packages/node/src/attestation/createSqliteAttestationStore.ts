@@ -18,7 +18,11 @@ export type AttestationRecord = {
   readonly pcr?: number
   /** The attestation key that signed the quote (TPM evidence only). */
   readonly attestationPublicKey?: Hex
-  /** The release the measurement was checked against: the device's registered model and version. */
+  /**
+   * The release the measurement was checked against: the device's registered model, and the
+   * version the device claimed (its registered version when it claimed none), never below the
+   * registered version.
+   */
   readonly model: string
   readonly firmwareVersion: string
   readonly verifiedAt: number
