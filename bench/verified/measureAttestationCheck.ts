@@ -1,7 +1,7 @@
 // The secp256k1 attestation check of one answer alone, on each path: verifyAttestations as
-// verifyVerifiedRead calls it (signer keys kept from an earlier answer: the precomputed-table
-// verify), k recoveries (what every check cost before keys were kept), and k of noble's plain
-// verify under the known keys. Interleaved, uncontended medians.
+// verifyVerifiedRead calls it (libsecp256k1 recovery where tiny-secp256k1 loads), k recoveries
+// on libsecp256k1 and on noble, noble's fallback with the signers' keys kept (precomputed-table
+// verify), and k of noble's plain verify under the known keys. Interleaved, uncontended medians.
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import {
@@ -19,9 +19,13 @@ import { summarizeTimings, type TimingSummary } from '../report/summarizeTimings
 import { type ThreadTiming, timeOnThread } from '../threads/timeOnThread.ts'
 
 export type AttestationCheckTimings = {
-  /** verifyAttestations with the signers' keys kept (the path verifyVerifiedRead takes). */
-  keptKeys: TimingSummary
-  /** k × verifyAttestationSignatureWith('recovery'): the check before keys were kept. */
+  /** verifyAttestations, the path verifyVerifiedRead takes (on getAttestationSignatureEngine()). */
+  verifyAttestations: TimingSummary
+  /** k × verifyAttestationSignatureWith('libsecp256k1'): recovery on libsecp256k1 (WebAssembly). */
+  libsecp256k1: TimingSummary
+  /** k × verifyAttestationSignatureWith('noble-precomputed'): noble's fallback, keys kept. */
+  nobleKeptKeys: TimingSummary
+  /** k × verifyAttestationSignatureWith('recovery'): recovery on noble. */
   recovery: TimingSummary
   /** k × verifyAttestationSignatureWith('noble'): noble's verify under each signer's key. */
   nobleVerify: TimingSummary
@@ -59,7 +63,7 @@ export function measureAttestationCheck(
     }
   }
   const paths = {
-    keptKeys: () => {
+    verifyAttestations: () => {
       verifyAttestations({
         ...subject,
         signatures: read.signatures as readonly Attestation[],
@@ -67,12 +71,16 @@ export function measureAttestationCheck(
         k: policy.k,
       })
     },
+    libsecp256k1: each('libsecp256k1'),
+    nobleKeptKeys: each('noble-precomputed'),
     recovery: each('recovery'),
     nobleVerify: each('noble'),
   }
   for (let i = 0; i < runs.warmup; i++) for (const path of Object.values(paths)) path()
   const timings: Record<keyof typeof paths, ThreadTiming[]> = {
-    keptKeys: [],
+    verifyAttestations: [],
+    libsecp256k1: [],
+    nobleKeptKeys: [],
     recovery: [],
     nobleVerify: [],
   }
@@ -82,7 +90,9 @@ export function measureAttestationCheck(
     }
   }
   return {
-    keptKeys: summarizeTimings(timings.keptKeys),
+    verifyAttestations: summarizeTimings(timings.verifyAttestations),
+    libsecp256k1: summarizeTimings(timings.libsecp256k1),
+    nobleKeptKeys: summarizeTimings(timings.nobleKeptKeys),
     recovery: summarizeTimings(timings.recovery),
     nobleVerify: summarizeTimings(timings.nobleVerify),
   }

@@ -13,6 +13,7 @@ import {
   decodeVerifiedReadBinary,
   deviceRegistrySlots,
   encodeVerifiedReadBinary,
+  getAttestationSignatureEngine,
   getBlsEngine,
   type VerifiedReadPolicy,
   type VerifiedReadResponse,
@@ -420,8 +421,8 @@ export const verifiedBench: Benchmark = {
           `State: contracts deployed and one device registered, provisioned, activated and granted telemetry:temperature by transactions on anvil; five authorities (anvil accounts ${AUTHORITY_ACCOUNTS.join(', ')}) registered on AuthorityRegistry with 1 ETH and a BLS key each. That state was dumped (anvil_dumpState) and loaded into a new anvil (--load-state) with ${DEVICES} more devices written straight into DeviceRegistry's storage: for each, the 10 words the same four transactions would write (Device words 0–4, nonces, _deviceIds[i], and the capability set's length, _values[0] and _positions), at slots from deviceRegistrySlots, with P-256-sized keys and owners from a fixed-seed generator (the same tries every run); plus one funded account per device owner (${DEVICES} accounts), so the account trie is not the near-empty one of a fresh anvil. Contract views (deviceCount, getDevice, hasCapability) read the filled words back before measuring.`,
           'Read: the device word 0 and the telemetry:temperature capability slot of the device in the middle of _deviceIds (2 slots), at head − 2, through `veriot_verifiedRead` of authority node 0, which collects the other signatures from its peers.',
           'bytes.json = JSON.stringify of the JSON-RPC result (what the device parses); bytes.jsonRpcBody = the whole HTTP body with the JSON-RPC envelope; bytes.binary = encodeVerifiedReadBinary of the same answer, which is what the node sends when asked with encoding "binary" (checked byte-equal on the small chain, and by packages/node/test/authorityNodeBinary.test.ts).',
-          `Verify time on the main thread (one core): object = verifyVerifiedRead of the parsed answer; fromJsonText = JSON.parse + verifyVerifiedRead; fromBinary = decodeVerifiedReadBinary + verifyVerifiedRead. ${RUNS.secp256k1.warmup} warm-up and ${RUNS.secp256k1.runs} runs each (BLS: ${RUNS.bls.warmup} and ${RUNS.bls.runs}), interleaved. The signers' public keys are kept from the first answer (verifyAttestationSignature), as on a device in service, so the timed runs verify with them. wall = wall-clock; uncontended = wall less the time the thread waited for a core (Linux schedstat). The target is judged on the uncontended median of \`object\`.`,
-          `attestationCheck (secp256k1 rows): the signature check alone, ${RUNS.secp256k1.warmup} warm-up and ${RUNS.secp256k1.runs} runs, interleaved: keptKeys = verifyAttestations with the signers' keys kept (precomputed-table verify, what verifyVerifiedRead does); recovery = k public-key recoveries (the check before keys were kept); nobleVerify = k of noble's secp256k1.verify under the known keys.`,
+          `Verify time on the main thread (one core): object = verifyVerifiedRead of the parsed answer; fromJsonText = JSON.parse + verifyVerifiedRead; fromBinary = decodeVerifiedReadBinary + verifyVerifiedRead. ${RUNS.secp256k1.warmup} warm-up and ${RUNS.secp256k1.runs} runs each (BLS: ${RUNS.bls.warmup} and ${RUNS.bls.runs}), interleaved. Signatures are checked on the engine named in secp256k1EngineUsed: libsecp256k1 recovers every time; on noble's fallback the signers' public keys are kept from the first answer (verifyAttestationSignature), as on a device in service, so the timed runs verify with them. wall = wall-clock; uncontended = wall less the time the thread waited for a core (Linux schedstat). The target is judged on the uncontended median of \`object\`.`,
+          `attestationCheck (secp256k1 rows): the signature check alone, ${RUNS.secp256k1.warmup} warm-up and ${RUNS.secp256k1.runs} runs, interleaved: verifyAttestations = what verifyVerifiedRead does, on the engine named in secp256k1EngineUsed (libsecp256k1 = recovery on libsecp256k1 compiled to WebAssembly, tiny-secp256k1; else noble with the signers' keys kept); libsecp256k1 = k recoveries on it; nobleKeptKeys = k precomputed-table verifies under the kept keys (noble's fallback, what verifyVerifiedRead did before); recovery = k public-key recoveries on noble; nobleVerify = k of noble's secp256k1.verify under the known keys.`,
           `Throughput: ${THROUGHPUT.filled.count} requests at concurrency ${THROUGHPUT.filled.concurrency}, raw eth_getProof (same contract, slots and block) before and after the node's verified read (k = 3, JSON); raw per second is the mean of the two raw runs. Anvil rebuilds its whole state trie for every eth_getProof, so on this state each proof costs seconds, and anvil serves them one at a time: both figures are bound by it. smallChainReference repeats the comparison on the small chain (${THROUGHPUT.small.count} requests at concurrency ${THROUGHPUT.small.concurrency}), where a proof is cheap and the node's own work shows. The node keeps each block's header RLP and its peers' verified signatures (AUTHORITY_BLOCK_CACHE_SIZE blocks), so after the first read of a block each verified read costs one eth_getProof and no other request.`,
         ],
         state: {
@@ -436,6 +437,7 @@ export const verifiedBench: Benchmark = {
         throughput: { filledChain: filledThroughput, smallChainReference: smallReference },
         phasesSeconds: phases,
         machineBusyDuringRun: busy,
+        secp256k1EngineUsed: getAttestationSignatureEngine(),
         blsAggregateCheckK3: {
           description:
             'verifyAggregateAttestationWith(engine, …) alone for the k = 3 aggregate answer; verifyVerifiedRead used the engine named in engineUsed',
@@ -503,7 +505,7 @@ export const verifiedBench: Benchmark = {
           .filter((m) => 'attestationCheck' in m && m.attestationCheck !== undefined)
           .map((m) => {
             const a = (m as { attestationCheck: AttestationCheckTimings }).attestationCheck
-            return `  secp256k1 k=${m.k} attestation check alone (median ms): kept keys ${a.keptKeys.uncontended.medianMs}, recovery ${a.recovery.uncontended.medianMs}, noble verify ${a.nobleVerify.uncontended.medianMs}`
+            return `  secp256k1 k=${m.k} attestation check alone (median ms): verifyAttestations (${getAttestationSignatureEngine()}) ${a.verifyAttestations.uncontended.medianMs}, libsecp256k1 ${a.libsecp256k1.uncontended.medianMs}, noble kept keys ${a.nobleKeptKeys.uncontended.medianMs}, noble recovery ${a.recovery.uncontended.medianMs}, noble verify ${a.nobleVerify.uncontended.medianMs}`
           }),
         `  BLS engine used: ${getBlsEngine()}; aggregate check alone, k = 3 (median ms): ${Object.entries(
           blsCheck,

@@ -12,6 +12,7 @@ export {
   type SoftwareAttesterOptions,
 } from './attestation/createSoftwareAttester.ts'
 export { createTpmAttester, type TpmAttesterOptions } from './attestation/createTpmAttester.ts'
+export type { FirmwareVersionOption } from './attestation/getFirmwareVersionClaim.ts'
 export {
   type AggregateEvidence,
   createVerifyingClient,
@@ -157,6 +158,7 @@ export {
 } from './verified/verifyAggregateAttestation.ts'
 export {
   type AttestationSignatureEngine,
+  getAttestationSignatureEngine,
   verifyAttestationSignature,
   verifyAttestationSignatureWith,
 } from './verified/verifyAttestationSignature.ts'

@@ -1,24 +1,33 @@
 // One authority's secp256k1 signature over an attestation digest, checked under one rule by
-// recovery (which defines the rule) or, once a signer's key is known, by verifying with it.
+// recovery (which defines the rule): on libsecp256k1 (WebAssembly) when it loads, else on noble,
+// which once a signer's key is known verifies with it on precomputed tables.
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { bytesToNumberBE } from '@noble/curves/utils.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import {
+  loadLibsecp256k1,
+  recoverPublicKeyWithLibsecp256k1,
+} from './recoverPublicKeyWithLibsecp256k1.ts'
 import type { Address } from './VerifiedRead.ts'
 
 /**
  * How a signature is checked:
- * - `recovery`: recover the public key from (r, s, v) and compare its address with the signer's
- *   (what `ecrecover` and AuthorityRegistry do; needs no key, and defines the rule);
+ * - `recovery`: recover the public key from (r, s, v) with noble and compare its address with
+ *   the signer's (what `ecrecover` and AuthorityRegistry do; needs no key, and defines the rule);
+ * - `libsecp256k1`: the same recovery on bitcoin-core's libsecp256k1 compiled to WebAssembly
+ *   (tiny-secp256k1), when it loads and passes its self-test;
  * - `noble`: noble's `secp256k1.verify` in its `recovered` format under the signer's key;
  * - `noble-precomputed`: the same equation with wNAF tables kept for the key and for G.
  *
- * All three accept exactly the same signatures (see the engines test). node:crypto is not an
- * engine: OpenSSL verifies ECDSA only over a digest it computes itself (`crypto.verify(null, …)`
- * hashes with SHA-256 for EC keys), and OpenSSL 3.0, which Node 20 bundles, has no Keccak-256.
+ * All four accept exactly the same signatures (see the engines test). libsecp256k1's own
+ * `verify` is not used: it ignores v, so it would accept a wrong v that recovers another key.
+ * node:crypto is not an engine: OpenSSL verifies ECDSA only over a digest it computes itself
+ * (`crypto.verify(null, …)` hashes with SHA-256 for EC keys), and OpenSSL 3.0, which Node 20
+ * bundles, has no Keccak-256.
  */
-export type AttestationSignatureEngine = 'recovery' | 'noble' | 'noble-precomputed'
+export type AttestationSignatureEngine = 'recovery' | 'libsecp256k1' | 'noble' | 'noble-precomputed'
 
 const { Point } = secp256k1
 const { Fn } = Point
@@ -40,10 +49,12 @@ const keyPoints = new Map<string, InstanceType<typeof Point>>()
 
 /**
  * True when `signature` (65 bytes r ‖ s ‖ v as 0x hex, v ∈ {27, 28}, low s) is `signer`'s over
- * `digest`. The first time a signer's signature is accepted, by recovery, its public key is kept
- * (bounded cache); later signatures of that signer are checked with the key and precomputed
- * tables, 2.6–2.8 times as fast. Same answer either way; a signature that does not verify
- * under a kept key is refused (a key belongs to its address up to a Keccak-256 collision).
+ * `digest`. Where libsecp256k1 loads ({@link getAttestationSignatureEngine}), every signature
+ * is checked by recovery on it. Otherwise, on noble, the first time a signer's signature is
+ * accepted, by recovery, its public key is kept (bounded cache); later signatures of that
+ * signer are checked with the key and precomputed tables, 2.6–2.8 times as fast. Same answer
+ * every way; a signature that does not verify under a kept key is refused (a key belongs to
+ * its address up to a Keccak-256 collision).
  *
  * Fails closed: anything malformed or unexpected gives false.
  */
@@ -55,6 +66,9 @@ export function verifyAttestationSignature(
   try {
     const parsed = parseAttestationSignature(signature)
     if (parsed === undefined) return false
+    if (getAttestationSignatureEngine() === 'libsecp256k1') {
+      return recoversToSigner(parsed, digest, signer)
+    }
     const key = signerKeys.get(signer)
     if (key !== undefined) {
       signerKeys.delete(signer)
@@ -95,6 +109,7 @@ export function verifyAttestationSignatureWith(
     if (engine === 'recovery') {
       return publicKeyToAddress(parsed.recoverPublicKey(digest).toBytes(false)) === signer
     }
+    if (engine === 'libsecp256k1') return recoversToSigner(parsed, digest, signer)
     if (!(publicKey instanceof Uint8Array) || publicKeyToAddress(publicKey) !== signer) {
       return false
     }
@@ -114,7 +129,32 @@ export function verifyAttestationSignatureWith(
   }
 }
 
+let engine: 'libsecp256k1' | 'noble-precomputed' | undefined
+
+/**
+ * The engine {@link verifyAttestationSignature} uses: `libsecp256k1` when tiny-secp256k1 and
+ * its WebAssembly load and pass a known-answer self-test on first use, else noble (recovery
+ * for a signer's first signature, `noble-precomputed` with its kept key after). Chosen once
+ * per process (or worker).
+ */
+export function getAttestationSignatureEngine(): 'libsecp256k1' | 'noble-precomputed' {
+  engine ??= loadLibsecp256k1() !== null ? 'libsecp256k1' : 'noble-precomputed'
+  return engine
+}
+
 type RecoveredSignature = ReturnType<typeof secp256k1.Signature.fromBytes>
+
+/**
+ * Recovery on libsecp256k1: true when the key (r, s, v) recovers to over `digest` has the
+ * signer's address. `sig` passed the rule's checks already (parseAttestationSignature).
+ * @throws Error when libsecp256k1 is not loaded; callers fail closed
+ */
+function recoversToSigner(sig: RecoveredSignature, digest: Uint8Array, signer: Address): boolean {
+  const recovery = sig.recovery
+  if (recovery !== 0 && recovery !== 1) return false
+  const key = recoverPublicKeyWithLibsecp256k1(digest, sig.toBytes('compact'), recovery)
+  return key !== undefined && publicKeyToAddress(key) === signer
+}
 
 /**
  * The rule's checks on the bytes, before any engine runs: 65 bytes, v ∈ {27, 28}, 0 < r, s < n

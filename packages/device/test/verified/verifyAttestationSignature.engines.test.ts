@@ -1,7 +1,10 @@
-// The secp256k1 attestation check is held to one rule on every path: recovery (which defines
-// it), noble's verify and the precomputed-table verify under the signer's key, and the cached
-// path verifyAttestations takes after a signer's first signature. Valid, high-s, wrong-v,
-// tampered, another signer's and random cases give the same answer on all of them.
+// The secp256k1 attestation check is held to one rule on every path: recovery on noble (which
+// defines it) and on libsecp256k1 (WebAssembly, tiny-secp256k1), noble's verify and the
+// precomputed-table verify under the signer's key, and the path verifyAttestations takes.
+// Valid, high-s, wrong-v, tampered, another signer's, out-of-range, malformed and random cases
+// give the same answer on all of them. verifyAttestationSignature.fallback.test.ts runs this
+// file again with tiny-secp256k1 hidden, so that noble's fallback (recovery, then kept keys) is
+// the path verifyAttestations takes there.
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -15,8 +18,13 @@ import {
   verifyAttestationSignature,
   verifyAttestationSignatureWith,
 } from '../../src/index.ts'
+import { getAttestationSignatureEngine } from '../../src/verified/verifyAttestationSignature.ts'
 
-const ENGINES: readonly AttestationSignatureEngine[] = ['recovery', 'noble', 'noble-precomputed']
+// Set by the fallback test, which preloads support/hideTinySecp256k1.cjs.
+const HIDDEN = process.env.VERIOT_TEST_TINY_SECP256K1_HIDDEN === '1'
+const ENGINES: readonly AttestationSignatureEngine[] = HIDDEN
+  ? ['recovery', 'noble', 'noble-precomputed']
+  : ['recovery', 'libsecp256k1', 'noble', 'noble-precomputed']
 const N = secp256k1.Point.CURVE().n
 const nodes = [1, 2, 3].map((i) => {
   const secretKey = keccak256(`0x5ec${i}`)
@@ -30,7 +38,10 @@ const nodes = [1, 2, 3].map((i) => {
 const node = (i: number) => nodes[i] as (typeof nodes)[number]
 const digest = hexToBytes(keccak256('0xd1'))
 
-/** The answer of every engine, and of the cached path (first call primes the signer's key). */
+/**
+ * The answer of every engine, and of verifyAttestationSignature's own path (libsecp256k1 here;
+ * on noble, the first call would prime the signer's kept key).
+ */
 function answers(
   i: number,
   signature: unknown,
@@ -55,7 +66,7 @@ function assertAll(i: number, signature: unknown, message: Uint8Array, expected:
     ENGINES.map(() => expected),
     `engines on ${String(signature)}`,
   )
-  assert.equal(cached, expected, `cached path on ${String(signature)}`)
+  assert.equal(cached, expected, `verifyAttestationSignature on ${String(signature)}`)
 }
 
 const signDigest = (i: number, message: Uint8Array) =>
@@ -69,6 +80,24 @@ function highSTwin(signature: Hex): Hex {
   bytes[64] = bytes[64] === 27 ? 28 : 27
   return bytesToHex(bytes)
 }
+
+test('default: verifyAttestations runs on libsecp256k1 where it loads, on noble where it does not', () => {
+  // tiny-secp256k1 is a dependency of the device package: not loading it here is a defect.
+  assert.equal(getAttestationSignatureEngine(), HIDDEN ? 'noble-precomputed' : 'libsecp256k1')
+  if (HIDDEN) {
+    // A hidden module is no engine: the check fails closed rather than skip it.
+    const { address, publicKey } = node(0)
+    assert.equal(
+      verifyAttestationSignatureWith('libsecp256k1', {
+        signer: address,
+        signature: `0x${'11'.repeat(64)}1b`,
+        digest,
+        publicKey,
+      }),
+      false,
+    )
+  }
+})
 
 test('default: a valid low-s signature is accepted by every engine, before and after caching', async () => {
   for (const i of [0, 1, 2]) {
@@ -230,6 +259,13 @@ test('behavior: engines agree on signatures by random keys over random digests',
           engines,
           ENGINES.map(() => !highS),
         )
+        // verifyAttestationSignature on keys it has not seen: on noble, the recovery branch
+        // (another signer's claim first, so nothing is kept for it), then the kept key.
+        const stranger = `0x${keccak256(seed).slice(-40)}` as Address
+        assert.equal(verifyAttestationSignature(stranger, signature, message), false)
+        assert.equal(verifyAttestationSignature(signer, signature, message), !highS)
+        assert.equal(verifyAttestationSignature(signer, signature, message), !highS)
+        assert.equal(verifyAttestationSignature(signer, low, message), true)
       },
     ),
     { numRuns: 40 },
