@@ -56,7 +56,8 @@ describe('authority nodes from the CLI', () => {
       env,
     )
     assert.equal(r.code, 0, r.stderr)
-    assert.equal(r.json.length, 3)
+    // One verdict per node for its secp256k1 signature and one for its BLS signature.
+    assert.equal(r.json.length, 6, JSON.stringify(r.json))
     for (const v of r.json) assert.equal(v.verdict.kind, 'honest')
   })
 
