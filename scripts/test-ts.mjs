@@ -24,9 +24,20 @@ if (files.length === 0) {
   console.error('no test files found')
   process.exit(1)
 }
+// Two files at a time: most of the time goes to waiting on child processes (anvil, the CLI,
+// swtpm, brokers), every server binds an ephemeral loopback port and every file has its own
+// temporary directories, so files do not share state. VERIOT_TEST_CONCURRENCY=1 runs them one
+// by one (e.g. to read one failing file's output in order).
+const concurrency = Number(process.env.VERIOT_TEST_CONCURRENCY ?? 2)
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files.map((f) => relative(root, f))],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    ...files.map((f) => relative(root, f)),
+  ],
   { cwd: root, stdio: 'inherit' },
 )
 process.exit(result.status ?? 1)

@@ -27,9 +27,10 @@ export type VerifyAttestationsParameters = AttestationSubject & {
  * A signature is not counted when its signer is not trusted, it recovers to another address
  * than the claimed signer, it is malformed or high-s (malleable), or its signer was counted
  * already. Such signatures are skipped rather than fatal, so one broken node cannot veto a
- * read that k others attest. A signer's first accepted signature is checked by recovery, later
- * ones with its kept public key under the same rule (verifyAttestationSignature). `k` comes
- * from the caller only; nothing in a response lowers it.
+ * read that k others attest. Signatures are checked by public-key recovery on libsecp256k1
+ * (WebAssembly) when it loads; otherwise on noble, where a signer's first accepted signature is
+ * recovered and later ones are checked with its kept key — one rule either way
+ * (verifyAttestationSignature). `k` comes from the caller only; nothing in a response lowers it.
  *
  * @throws ATTESTATION_QUORUM_MISSING when fewer than k distinct trusted signers verify;
  *   INVALID_ARGUMENT for a bad k, trusted set or subject
