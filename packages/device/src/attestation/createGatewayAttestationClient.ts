@@ -11,6 +11,7 @@ import {
   VeriotError,
 } from '@veriot/core'
 import { z } from 'zod'
+import { parseGatewayBaseUrl } from '../telemetry/parseGatewayBaseUrl.ts'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
 import type { Attester } from './Attester.ts'
 
@@ -90,7 +91,7 @@ const errorSchema = z.object({
 export function createGatewayAttestationClient(
   options: GatewayAttestationClientOptions,
 ): GatewayAttestationClient {
-  const base = baseUrlOf(options.baseUrl)
+  const base = parseGatewayBaseUrl(options.baseUrl)
   const shown = `${base.origin}${base.pathname}`
   const fetchFn = options.fetch ?? fetch
   const now = options.now ?? Date.now
@@ -196,36 +197,4 @@ export function createGatewayAttestationClient(
     },
     renewAt: () => (current ? due : 0),
   }
-}
-
-function baseUrlOf(baseUrl: string): URL {
-  let url: URL
-  try {
-    url = new URL(baseUrl)
-  } catch (cause) {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      '"baseUrl" expected an http(s) URL, got an unparsable string',
-      {
-        cause,
-      },
-    )
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      `"baseUrl" expected http: or https:, got ${url.protocol}`,
-    )
-  }
-  // The URL is shown in messages and logs, so it must not carry secrets.
-  if (url.username !== '' || url.password !== '') {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      '"baseUrl" expected no credentials, got a URL with user info',
-    )
-  }
-  url.search = ''
-  url.hash = ''
-  if (!url.pathname.endsWith('/')) url.pathname += '/'
-  return url
 }

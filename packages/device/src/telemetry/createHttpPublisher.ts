@@ -14,6 +14,7 @@ import {
   createGatewayAttestationClient,
   type GatewayAttestationClient,
 } from '../attestation/createGatewayAttestationClient.ts'
+import { parseGatewayBaseUrl } from './parseGatewayBaseUrl.ts'
 import type { Hex, TelemetryDevice } from './TelemetryDevice.ts'
 
 const DEFAULT_TIMEOUT_MS = 10_000
@@ -161,35 +162,7 @@ export function createHttpPublisher(options: HttpPublisherOptions): HttpPublishe
 }
 
 function endpointOf(baseUrl: string): URL {
-  let url: URL
-  try {
-    url = new URL(baseUrl)
-  } catch (cause) {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      '"baseUrl" expected an http(s) URL, got an unparsable string',
-      {
-        cause,
-      },
-    )
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      `"baseUrl" expected http: or https:, got ${url.protocol}`,
-    )
-  }
-  // The URL is shown in messages and logs, so it must not carry secrets.
-  if (url.username !== '' || url.password !== '') {
-    throw new VeriotError(
-      'INVALID_ARGUMENT',
-      '"baseUrl" expected no credentials, got a URL with user info',
-    )
-  }
-  url.search = ''
-  url.hash = ''
-  if (!url.pathname.endsWith('/')) url.pathname += '/'
-  return new URL('v1/telemetry', url)
+  return new URL('v1/telemetry', parseGatewayBaseUrl(baseUrl))
 }
 
 function unexpected(shown: string, status: number, text: string, readingId: Hex): VeriotError {
