@@ -13,6 +13,7 @@ import {
   type ConditionCreateOptions,
   conditionCloseCommand,
   conditionCreateCommand,
+  conditionPauseCommand,
   conditionShowCommand,
 } from './commands/condition.ts'
 import {
@@ -439,6 +440,15 @@ Error codes are listed in docs/errors.md.`,
     .command('show <id>')
     .description('the condition, its breaches and its result')
     .action(run((ctx, id: string) => conditionShowCommand(ctx, id)))
+  for (const [name, description] of [
+    ['pause', 'stop the whole ConditionRegistry (a guardian or an admin): the breaker'],
+    ['unpause', 'let the ConditionRegistry run again (an admin)'],
+    ['status', 'show whether the ConditionRegistry is paused'],
+  ] as const) {
+    const command = condition.command(name).description(description)
+    if (name === 'pause') command.option('--reason <text>', 'why, up to 32 bytes (in the event)')
+    command.action(run((ctx, opts: { reason?: string }) => conditionPauseCommand(ctx, name, opts)))
+  }
   condition
     .command('close <id>')
     .description("close the window, naming the gateway's anchored batches that cover it")

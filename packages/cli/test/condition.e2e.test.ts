@@ -66,6 +66,20 @@ describe('veriot condition', () => {
     assert.equal((await create()).json.conditionId, id)
   })
 
+  test('behavior: the ConditionRegistry breaker pauses everything until an admin resumes', async () => {
+    const paused = await cli('condition', 'pause', '--reason', 'audit', '--json')
+    assert.equal(paused.code, 0, paused.stderr)
+    assert.equal(paused.json.paused, true)
+    const refused = await create('--shipment', 'during-pause')
+    assert.equal(refused.json.error.code, 'CONDITIONS_PAUSED')
+    const again = await cli('condition', 'pause', '--json')
+    assert.equal(again.json.error.code, 'CONDITIONS_PAUSED')
+    const resumed = await cli('condition', 'unpause', '--json')
+    assert.equal(resumed.json.paused, false)
+    assert.equal((await cli('condition', 'status', '--json')).json.paused, false)
+    assert.equal((await create('--shipment', 'after-pause')).code, 0)
+  })
+
   test('error: bad definitions are refused with their codes and create nothing', async () => {
     const cases: Array<[string[], string]> = [
       [['--comparison', '=='], 'INVALID_ARGUMENT'],

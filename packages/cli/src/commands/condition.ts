@@ -193,3 +193,27 @@ async function gatewayAddressOf(url: string): Promise<string> {
     `cannot learn the gateway's address from ${url}; pass --gateway <address>`,
   )
 }
+
+/** The contract-wide breaker of ConditionRegistry: a guardian or admin pauses, an admin resumes. */
+export async function conditionPauseCommand(
+  ctx: CommandContext,
+  action: 'pause' | 'unpause' | 'status',
+  o: { reason?: string },
+): Promise<void> {
+  const conditions = createConditionsClient(
+    await ctx.connect({ needsAccount: action !== 'status' }),
+    ctx.deployment(),
+  )
+  const tx =
+    action === 'pause'
+      ? await conditions.pause(o.reason ?? '')
+      : action === 'unpause'
+        ? await conditions.unpause()
+        : undefined
+  const paused = await conditions.isPaused()
+  ctx.out.result(
+    { paused, ...(tx ? { tx } : {}) },
+    () =>
+      `ConditionRegistry is ${paused ? 'PAUSED: no condition created, no evidence recorded, no window closed' : 'running'}${tx ? ` (tx ${tx.txHash})` : ''}`,
+  )
+}
