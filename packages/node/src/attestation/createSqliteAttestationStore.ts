@@ -2,11 +2,9 @@
 // synchronous=FULL): a result is on disk before the device is told it attested, so a restart
 // keeps every device attested until its result expires.
 
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { type AssuranceLevel, VeriotError } from '@veriot/core'
-import Database from 'better-sqlite3'
 import type { Hex } from 'viem'
+import { openDurableDatabase } from '../store/openDurableDatabase.ts'
 
 /** A verified attestation as the gateway keeps it (one per device: the last one). */
 export type AttestationRecord = {
@@ -67,18 +65,7 @@ type Row = {
  * @throws STORE_FAILED when the file cannot be opened
  */
 export function createSqliteAttestationStore(path: string): AttestationStore {
-  let db: Database.Database
-  try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    db = new Database(path)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.exec(SCHEMA)
-  } catch (cause) {
-    throw new VeriotError('STORE_FAILED', `cannot open the attestation store at ${path}`, {
-      cause,
-    })
-  }
+  const db = openDurableDatabase(path, SCHEMA, 'attestation store')
   const select = db.prepare<[string], Row>('SELECT * FROM attestations WHERE device_id = ?')
   const upsert = db.prepare(
     `INSERT INTO attestations (device_id, level, measurement, pcr, attestation_key, model,

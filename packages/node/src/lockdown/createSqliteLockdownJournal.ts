@@ -1,11 +1,8 @@
 // SQLite lockdown journal (better-sqlite3, WAL, synchronous=FULL): a lock is on disk before the
 // gateway starts refusing the device, so a restart keeps it locked until the owner reactivates.
 
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { VeriotError } from '@veriot/core'
-import Database from 'better-sqlite3'
 import type { Hex } from 'viem'
+import { openDurableDatabase } from '../store/openDurableDatabase.ts'
 import type { LockdownJournal, LockdownRecord, LockdownState } from './LockdownJournal.ts'
 
 const SCHEMA = `
@@ -55,18 +52,7 @@ function fromRow(row: Row): LockdownRecord {
  * @throws STORE_FAILED when the file cannot be opened
  */
 export function createSqliteLockdownJournal(path: string): LockdownJournal {
-  let db: Database.Database
-  try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    db = new Database(path)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.exec(SCHEMA)
-  } catch (cause) {
-    throw new VeriotError('STORE_FAILED', `cannot open the lockdown journal at ${path}`, {
-      cause,
-    })
-  }
+  const db = openDurableDatabase(path, SCHEMA, 'lockdown journal')
   const insert = db.prepare(
     `INSERT INTO lockdowns (device_id, scope, score, reasons, locked_at, state)
      VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT DO NOTHING`,

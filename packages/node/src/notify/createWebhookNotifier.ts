@@ -4,10 +4,8 @@
 // can drop the duplicates that at-least-once delivery implies.
 
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { VeriotError } from '@veriot/core'
-import Database from 'better-sqlite3'
+import { openDurableDatabase } from '../store/openDurableDatabase.ts'
 import { createWebhookSignature } from './webhookSignature.ts'
 
 export type WebhookNotifierOptions = {
@@ -120,18 +118,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
   const maxDelay = options.maxDelayMs ?? 5 * 60_000
   const maxAttempts = options.maxAttempts ?? 25
   const timeoutMs = options.timeoutMs ?? 10_000
-  let db: Database.Database
-  try {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
-    db = new Database(options.path)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.exec(SCHEMA)
-  } catch (cause) {
-    throw new VeriotError('STORE_FAILED', `cannot open the webhook outbox at ${options.path}`, {
-      cause,
-    })
-  }
+  const db = openDurableDatabase(options.path, SCHEMA, 'webhook outbox')
   const insert = db.prepare(
     'INSERT INTO webhook_outbox (id, type, body, next_at) VALUES (?, ?, ?, ?)',
   )

@@ -9,14 +9,12 @@
 // later violations of the same device are not submitted again — the breach is proven, more
 // evidence would only cost gas. Other devices of the condition still count.
 
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import { isVeriotError, type TelemetryMessage, VeriotError } from '@veriot/core'
-import Database from 'better-sqlite3'
+import { isVeriotError, type TelemetryMessage } from '@veriot/core'
 import { bytesToHex, type Hex } from 'viem'
 import type { ConditionRecord, ConditionsClient } from '../conditions/createConditionsClient.ts'
 import { evaluateReading } from '../conditions/evaluateReading.ts'
 import type { WebhookNotifier } from '../notify/createWebhookNotifier.ts'
+import { openDurableDatabase } from '../store/openDurableDatabase.ts'
 import type { TelemetryStore } from '../store/TelemetryStore.ts'
 
 export type BreachJobState = 'pending' | 'recorded' | 'failed'
@@ -115,18 +113,7 @@ const TRANSIENT = new Set(['RPC_UNREACHABLE', 'TX_FAILED', 'INTERNAL', 'STORE_FA
 export async function createPolicyEngine(options: PolicyEngineOptions): Promise<PolicyEngine> {
   const now = options.now ?? Date.now
   const retryMs = options.retryMs ?? 1000
-  let db: Database.Database
-  try {
-    if (options.journal !== ':memory:') mkdirSync(dirname(options.journal), { recursive: true })
-    db = new Database(options.journal)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = FULL')
-    db.exec(SCHEMA)
-  } catch (cause) {
-    throw new VeriotError('STORE_FAILED', `cannot open the breach journal at ${options.journal}`, {
-      cause,
-    })
-  }
+  const db = openDurableDatabase(options.journal, SCHEMA, 'breach journal')
   const insertJob = db.prepare(
     `INSERT INTO breach_jobs (condition_id, device_id, reading_ids, state, next_at, created_at)
      VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING`,
