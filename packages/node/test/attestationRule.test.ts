@@ -56,6 +56,7 @@ function setup(file = ':memory:') {
   const devices: DeviceCache = {
     get: async () => record,
     invalidate: () => {},
+    sync: async () => {},
     stop: () => {},
   }
   const unreachable = () => new VeriotError('RPC_UNREACHABLE', 'chain down')

@@ -65,10 +65,48 @@ describe('device cache: events and reorgs', () => {
     // Rewind: the suspension never happened on the canonical chain. Mine past the old height
     // so the cache sees a different block at the height it remembers.
     await rpc('evm_revert', [snapshot])
-    // Let a poll see the shorter chain first: anvil may keep answering the old block at a
-    // height after evm_revert + anvil_mine, so the lower head is the signal that is reliable here.
-    await sleep(300)
     await rpc('anvil_mine', ['0x3'])
     await until(async () => (await cache.get(id))?.status === 'active', 'reorg undone')
+  })
+
+  // The case CI once hit under load: the record was read at a block the poll had not reached,
+  // the reorg replaced exactly that block, and the block the poll remembered stayed canonical.
+  test('behavior: a record read above the followed block does not outlive a reorg of that block', async () => {
+    const key = createMemoryKey()
+    const { id } = await registry.register(key, { model: 'm', firmwareVersion: 1n })
+    await registry.provision(id, getAnvilAccount(0).address)
+    await registry.activate(id)
+    // No timer polls: this cache moves only when told to.
+    const manual = createDeviceCache(await chain.as(0), registry, { pollMs: 3_600_000 })
+    try {
+      await manual.sync()
+      const snapshot = await rpc('evm_snapshot')
+      await registry.suspend(id, 'test')
+      assert.equal((await manual.get(id))?.status, 'suspended') // read above the followed block
+      await rpc('evm_revert', [snapshot])
+      await rpc('anvil_mine', ['0x3'])
+      await manual.sync()
+      assert.equal((await manual.get(id))?.status, 'active')
+    } finally {
+      manual.stop()
+    }
+  })
+
+  test('behavior: sync waits for a poll, so events mined before it are seen after it', async () => {
+    const key = createMemoryKey()
+    const { id } = await registry.register(key, { model: 'm', firmwareVersion: 1n })
+    await registry.provision(id, getAnvilAccount(0).address)
+    await registry.activate(id)
+    const manual = createDeviceCache(await chain.as(0), registry, { pollMs: 3_600_000 })
+    try {
+      await manual.sync()
+      assert.equal((await manual.get(id))?.status, 'active')
+      await registry.suspend(id, 'test')
+      assert.equal((await manual.get(id))?.status, 'active') // cached, no poll yet
+      await manual.sync()
+      assert.equal((await manual.get(id))?.status, 'suspended')
+    } finally {
+      manual.stop()
+    }
   })
 })

@@ -1,7 +1,9 @@
 // Follows DeviceRegistry state for the gateway: device records are read from chain on first
 // use and cached; every registry event for a device drops its entry (a model breaker event
-// drops them all), and a reorg (the block hash at the last seen height changes) drops
-// everything, so the cache never outlives the chain it came from. Unknown ids are cached
+// drops them all), and a reorg drops everything, so the cache never outlives the chain it came
+// from. A record is read at a known block (number and hash), and the poll checks the hash at
+// the highest block any cached record came from: a record read at a block the poll has not
+// reached yet cannot survive a reorg of that block unseen. Unknown ids are cached
 // briefly, so random ids cannot flood the RPC.
 // While the chain is unreachable, known devices keep their last-known record for up to
 // `maxStaleMs` (ingest goes on; nothing newer could be learned anyway); unknown ones fail
@@ -11,6 +13,7 @@ import { deviceRegistryAbi } from '@veriot/contracts'
 import { isVeriotError } from '@veriot/core'
 import { BaseError, type Hash, type Hex, HttpRequestError, TimeoutError } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
+import { toVeriotError } from '../chain/toVeriotError.ts'
 import type { DeviceRecord, RegistryClient } from '../registry/createRegistryClient.ts'
 
 export type DeviceCacheOptions = {
@@ -30,6 +33,8 @@ export type DeviceCache = {
   get(id: Hex): Promise<DeviceRecord | undefined>
   /** Drops one device (or all) so the next get reads the chain. */
   invalidate(id?: Hex): void
+  /** Polls now (after any poll in flight): new blocks, registry events, reorgs. */
+  sync(): Promise<void>
   stop(): void
 }
 
@@ -44,16 +49,25 @@ export function createDeviceCache(
   const entries = new Map<Hex, Entry>()
   const inflight = new Map<Hex, Promise<DeviceRecord | undefined>>()
   let lastBlock: { number: bigint; hash: Hash } | undefined
+  // The highest block a cached record was read at (may be above lastBlock between polls).
+  let highestRead: { number: bigint; hash: Hash } | undefined
   let stopped = false
   // A generation counter makes a read that started before an invalidation not repopulate the cache.
   let generation = 0
 
   async function poll(): Promise<void> {
+    // Which block to re-check is decided before the head is read: a record read after this
+    // point may come from a block newer than the head below, and is checked on the next poll.
+    const known =
+      highestRead !== undefined &&
+      (lastBlock === undefined || highestRead.number > lastBlock.number)
+        ? highestRead
+        : lastBlock
     const head = await conn.publicClient.getBlock({ blockTag: 'latest' })
-    if (lastBlock !== undefined) {
-      if (head.number < lastBlock.number) return reset()
-      const sameHeight = await conn.publicClient.getBlock({ blockNumber: lastBlock.number })
-      if (sameHeight.hash !== lastBlock.hash) return reset() // reorg
+    if (lastBlock !== undefined && known !== undefined) {
+      if (head.number < known.number) return reset()
+      const sameHeight = await conn.publicClient.getBlock({ blockNumber: known.number })
+      if (sameHeight.hash !== known.hash) return reset() // reorg
       if (head.number > lastBlock.number) {
         const logs = await conn.publicClient.getContractEvents({
           address: registry.address,
@@ -77,6 +91,7 @@ export function createDeviceCache(
       // A new baseline: no events were followed before it, so anything cached since the last
       // reset may predate an event. Start the entries from this block.
       entries.clear()
+      highestRead = undefined
       generation++
     }
     lastBlock = { number: head.number, hash: head.hash as Hash }
@@ -86,6 +101,19 @@ export function createDeviceCache(
     entries.clear()
     generation++
     lastBlock = undefined
+    highestRead = undefined
+  }
+
+  // One head request shared by the cache misses that happen at the same time.
+  let headRead: Promise<{ number: bigint; hash: Hash }> | undefined
+  function readHead(): Promise<{ number: bigint; hash: Hash }> {
+    headRead ??= conn.publicClient
+      .getBlock({ blockTag: 'latest' })
+      .then((b) => ({ number: b.number, hash: b.hash as Hash }))
+      .finally(() => {
+        headRead = undefined
+      })
+    return headRead
   }
 
   function drop(id: Hex): void {
@@ -97,13 +125,12 @@ export function createDeviceCache(
   // the remembered block hash and resets if the chain changed meanwhile.
   let chainDown = false
   // One poll at a time: overlapping polls could write an older lastBlock over a newer one.
-  let polling = false
-  const tick = () => {
-    if (polling) return Promise.resolve()
-    polling = true
-    return poll()
+  let polling: Promise<void> | undefined
+  const tick = (): Promise<void> => {
+    if (polling) return polling
+    polling = poll()
       .finally(() => {
-        polling = false
+        polling = undefined
       })
       .then(
         () => {
@@ -116,6 +143,7 @@ export function createDeviceCache(
           else reset()
         },
       )
+    return polling
   }
   const timer = setInterval(() => {
     if (!stopped) void tick()
@@ -135,8 +163,22 @@ export function createDeviceCache(
       const pending = inflight.get(id)
       if (pending) return pending
       const gen = generation
-      const read = registry
-        .getDevice(id)
+      let at: { number: bigint; hash: Hash } | undefined
+      const readAtHead = async () => {
+        const block = await readHead().catch((err) => {
+          throw toVeriotError(err)
+        })
+        at = block
+        return registry.getDevice(id, { blockNumber: block.number })
+      }
+      // A block can vanish between the head read and the record read (a reorg): read again
+      // once at the new head.
+      const read = readAtHead()
+        .catch((err) =>
+          isVeriotError(err, 'DEVICE_UNKNOWN') || isVeriotError(err, 'RPC_UNREACHABLE')
+            ? Promise.reject(err)
+            : readAtHead(),
+        )
         .then(
           (record): DeviceRecord | undefined | { staleRecord: DeviceRecord | undefined } => record,
           (err) => {
@@ -148,7 +190,10 @@ export function createDeviceCache(
         .then((result) => {
           if (result && 'staleRecord' in result) return result.staleRecord
           const record = result as DeviceRecord | undefined
-          if (gen === generation) {
+          // A block that vanished between the head read and the record read (a reorg) is
+          // caught by the generation check: the poll that saw it reset the cache.
+          if (gen === generation && at !== undefined) {
+            if (highestRead === undefined || at.number > highestRead.number) highestRead = at
             const ttl = record ? (options.ttlMs ?? 60_000) : (options.negativeTtlMs ?? 5_000)
             entries.set(id, { record, expires: now() + ttl, fetchedAt: now() })
           }
@@ -161,6 +206,10 @@ export function createDeviceCache(
     invalidate(id) {
       if (id) drop(id)
       else reset()
+    },
+    async sync() {
+      await polling
+      await tick()
     },
     stop() {
       stopped = true

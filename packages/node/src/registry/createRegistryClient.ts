@@ -81,12 +81,27 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
     return read(() => conn.publicClient.readContract({ ...contract, functionName }))
   }
 
-  /** Reads one device. @throws DEVICE_UNKNOWN */
-  async function getDevice(id: Hex): Promise<DeviceRecord> {
+  /**
+   * Reads one device, at the latest block or at `at.blockNumber` (the gateway's device cache
+   * reads at the block it has followed, so no later state can outlive a reorg unseen).
+   * @throws DEVICE_UNKNOWN
+   */
+  async function getDevice(id: Hex, at: { blockNumber?: bigint } = {}): Promise<DeviceRecord> {
+    const block = at.blockNumber === undefined ? {} : { blockNumber: at.blockNumber }
     const [d, caps] = await read(() =>
       Promise.all([
-        conn.publicClient.readContract({ ...contract, functionName: 'getDevice', args: [id] }),
-        conn.publicClient.readContract({ ...contract, functionName: 'capabilitiesOf', args: [id] }),
+        conn.publicClient.readContract({
+          ...contract,
+          functionName: 'getDevice',
+          args: [id],
+          ...block,
+        }),
+        conn.publicClient.readContract({
+          ...contract,
+          functionName: 'capabilitiesOf',
+          args: [id],
+          ...block,
+        }),
       ]),
     )
     const status = deviceStatusOf(d.status)
@@ -96,7 +111,12 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
       })
     }
     const modelPaused = await read(() =>
-      conn.publicClient.readContract({ ...contract, functionName: 'modelPaused', args: [d.model] }),
+      conn.publicClient.readContract({
+        ...contract,
+        functionName: 'modelPaused',
+        args: [d.model],
+        ...block,
+      }),
     )
     return {
       id,
@@ -137,7 +157,7 @@ export function createRegistryClient(conn: ChainConnection, deployment: Deployme
           ),
         ),
       )
-      const devices = await Promise.all(ids.map(getDevice))
+      const devices = await Promise.all(ids.map((id) => getDevice(id)))
       return filter.status ? devices.filter((d) => d.status === filter.status) : devices
     },
 
