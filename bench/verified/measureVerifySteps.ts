@@ -5,6 +5,7 @@
 import {
   type Address,
   type Attestation,
+  loadKeccakWasm,
   parseVerifiedReadResponse,
   type VerifiedReadPolicy,
   verifyAccountProof,
@@ -28,6 +29,7 @@ export async function measureVerifySteps(
   policy: VerifiedReadPolicy,
   runs: { warmup: number; runs: number },
 ): Promise<VerifyStepMedians> {
+  await loadKeccakWasm() // as verifyVerifiedRead does before its first check
   const read = parseVerifiedReadResponse(parsed)
   const header = verifyBlockHeader(hexToBytes(read.block.header as Hex), read.block.hash as Hex)
   const proven = await verifyAccountProof(

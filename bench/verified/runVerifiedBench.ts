@@ -4,6 +4,7 @@
 // verified-read throughput beside anvil's raw eth_getProof of the same slots, in the same run.
 // Targets: verify < 2 ms for k = 3 on one core; binary ≤ ½ JSON; node ≥ 50 % of raw.
 
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { deviceRegistryAbi } from '@veriot/contracts'
 import { capabilityToBytes32, firmwareVersionToUint64, shortStringToBytes32 } from '@veriot/core'
 import {
@@ -15,6 +16,8 @@ import {
   encodeVerifiedReadBinary,
   getAttestationSignatureEngine,
   getBlsEngine,
+  keccakEngine,
+  useKeccakEngine,
   type VerifiedReadPolicy,
   type VerifiedReadResponse,
   verifyAggregateAttestationWith,
@@ -291,6 +294,17 @@ export const verifiedBench: Benchmark = {
           object: () => verifyVerifiedRead(parsed, policy),
           fromJsonText: () => verifyVerifiedRead(JSON.parse(json), policy),
           fromBinary: () => verifyVerifiedRead(decodeVerifiedReadBinary(binary), policy),
+          // The same check with every Keccak-256 on noble (the engine before hash-wasm).
+          objectNobleKeccak: async () => {
+            useKeccakEngine('noble')
+            try {
+              return await verifyVerifiedRead(parsed, policy)
+            } finally {
+              useKeccakEngine('auto')
+            }
+          },
+          // A fixed CPU workload, to read the machine's speed during this run.
+          machineReference: async () => machineReference(),
         }
         const { warmup, runs } = RUNS[row.signing]
         for (let i = 0; i < warmup; i++) for (const v of Object.values(variants)) await v()
@@ -298,6 +312,8 @@ export const verifiedBench: Benchmark = {
           object: [],
           fromJsonText: [],
           fromBinary: [],
+          objectNobleKeccak: [],
+          machineReference: [],
         }
         // Interleaved so that all three see the same machine state.
         for (let i = 0; i < runs; i++) {
@@ -333,6 +349,8 @@ export const verifiedBench: Benchmark = {
             object: summarizeTimings(timings.object),
             fromJsonText: summarizeTimings(timings.fromJsonText),
             fromBinary: summarizeTimings(timings.fromBinary),
+            objectNobleKeccak: summarizeTimings(timings.objectNobleKeccak),
+            machineReference: summarizeTimings(timings.machineReference),
           } satisfies Record<string, TimingSummary>,
           ...(steps ? { verifyStepsMedianMs: steps } : {}),
           ...(attestationCheck ? { attestationCheck } : {}),
@@ -421,7 +439,7 @@ export const verifiedBench: Benchmark = {
           `State: contracts deployed and one device registered, provisioned, activated and granted telemetry:temperature by transactions on anvil; five authorities (anvil accounts ${AUTHORITY_ACCOUNTS.join(', ')}) registered on AuthorityRegistry with 1 ETH and a BLS key each. That state was dumped (anvil_dumpState) and loaded into a new anvil (--load-state) with ${DEVICES} more devices written straight into DeviceRegistry's storage: for each, the 10 words the same four transactions would write (Device words 0–4, nonces, _deviceIds[i], and the capability set's length, _values[0] and _positions), at slots from deviceRegistrySlots, with P-256-sized keys and owners from a fixed-seed generator (the same tries every run); plus one funded account per device owner (${DEVICES} accounts), so the account trie is not the near-empty one of a fresh anvil. Contract views (deviceCount, getDevice, hasCapability) read the filled words back before measuring.`,
           'Read: the device word 0 and the telemetry:temperature capability slot of the device in the middle of _deviceIds (2 slots), at head − 2, through `veriot_verifiedRead` of authority node 0, which collects the other signatures from its peers.',
           'bytes.json = JSON.stringify of the JSON-RPC result (what the device parses); bytes.jsonRpcBody = the whole HTTP body with the JSON-RPC envelope; bytes.binary = encodeVerifiedReadBinary of the same answer, which is what the node sends when asked with encoding "binary" (checked byte-equal on the small chain, and by packages/node/test/authorityNodeBinary.test.ts).',
-          `Verify time on the main thread (one core): object = verifyVerifiedRead of the parsed answer; fromJsonText = JSON.parse + verifyVerifiedRead; fromBinary = decodeVerifiedReadBinary + verifyVerifiedRead. ${RUNS.secp256k1.warmup} warm-up and ${RUNS.secp256k1.runs} runs each (BLS: ${RUNS.bls.warmup} and ${RUNS.bls.runs}), interleaved. Signatures are checked on the engine named in secp256k1EngineUsed: libsecp256k1 recovers every time; on noble's fallback the signers' public keys are kept from the first answer (verifyAttestationSignature), as on a device in service, so the timed runs verify with them. wall = wall-clock; uncontended = wall less the time the thread waited for a core (Linux schedstat). The target is judged on the uncontended median of \`object\`.`,
+          `Verify time on the main thread (one core): object = verifyVerifiedRead of the parsed answer; fromJsonText = JSON.parse + verifyVerifiedRead; fromBinary = decodeVerifiedReadBinary + verifyVerifiedRead; objectNobleKeccak = object with every Keccak-256 on noble (useKeccakEngine('noble'); the engine before hash-wasm); machineReference = a fixed pure-JavaScript workload (64 noble Keccak-256 of 532 bytes) timed between them, to read the machine's speed in this run. ${RUNS.secp256k1.warmup} warm-up and ${RUNS.secp256k1.runs} runs each (BLS: ${RUNS.bls.warmup} and ${RUNS.bls.runs}), interleaved. Signatures are checked on the engine named in secp256k1EngineUsed: libsecp256k1 recovers every time; on noble's fallback the signers' public keys are kept from the first answer (verifyAttestationSignature), as on a device in service, so the timed runs verify with them. wall = wall-clock; uncontended = wall less the time the thread waited for a core (Linux schedstat). The target is judged on the uncontended median of \`object\`.`,
           `attestationCheck (secp256k1 rows): the signature check alone, ${RUNS.secp256k1.warmup} warm-up and ${RUNS.secp256k1.runs} runs, interleaved: verifyAttestations = what verifyVerifiedRead does, on the engine named in secp256k1EngineUsed (libsecp256k1 = recovery on libsecp256k1 compiled to WebAssembly, tiny-secp256k1; else noble with the signers' keys kept); libsecp256k1 = k recoveries on it; nobleKeptKeys = k precomputed-table verifies under the kept keys (noble's fallback, what verifyVerifiedRead did before); recovery = k public-key recoveries on noble; nobleVerify = k of noble's secp256k1.verify under the known keys.`,
           `Throughput: ${THROUGHPUT.filled.count} requests at concurrency ${THROUGHPUT.filled.concurrency}, raw eth_getProof (same contract, slots and block) before and after the node's verified read (k = 3, JSON); raw per second is the mean of the two raw runs. Anvil rebuilds its whole state trie for every eth_getProof, so on this state each proof costs seconds, and anvil serves them one at a time: both figures are bound by it. smallChainReference repeats the comparison on the small chain (${THROUGHPUT.small.count} requests at concurrency ${THROUGHPUT.small.concurrency}), where a proof is cheap and the node's own work shows. The node keeps each block's header RLP and its peers' verified signatures (AUTHORITY_BLOCK_CACHE_SIZE blocks), so after the first read of a block each verified read costs one eth_getProof and no other request.`,
         ],
@@ -438,6 +456,8 @@ export const verifiedBench: Benchmark = {
         phasesSeconds: phases,
         machineBusyDuringRun: busy,
         secp256k1EngineUsed: getAttestationSignatureEngine(),
+        // Keccak-256 of trie nodes, header and keys (hash-wasm, or noble where it cannot load).
+        keccakEngineUsed: keccakEngine(),
         blsAggregateCheckK3: {
           description:
             'verifyAggregateAttestationWith(engine, …) alone for the k = 3 aggregate answer; verifyVerifiedRead used the engine named in engineUsed',
@@ -488,7 +508,7 @@ export const verifiedBench: Benchmark = {
                   binaryOverJson: number
                   verify: Record<string, TimingSummary>
                 }
-                return `  ${m.signing.padEnd(9)} k=${m.k}: JSON ${a.bytes.json} B, binary ${a.bytes.binary} B (${a.binaryOverJson}×); verify median ${a.verify.object?.uncontended.medianMs} ms, p95 ${a.verify.object?.uncontended.p95Ms} ms (wall ${a.verify.object?.wall.medianMs}); from JSON text ${a.verify.fromJsonText?.uncontended.medianMs} ms, from binary ${a.verify.fromBinary?.uncontended.medianMs} ms`
+                return `  ${m.signing.padEnd(9)} k=${m.k}: JSON ${a.bytes.json} B, binary ${a.bytes.binary} B (${a.binaryOverJson}×); verify median ${a.verify.object?.uncontended.medianMs} ms, p95 ${a.verify.object?.uncontended.p95Ms} ms (wall ${a.verify.object?.wall.medianMs}); from JSON text ${a.verify.fromJsonText?.uncontended.medianMs} ms, from binary ${a.verify.fromBinary?.uncontended.medianMs} ms; Keccak on noble ${a.verify.objectNobleKeccak?.uncontended.medianMs} ms; machine reference ${a.verify.machineReference?.uncontended.medianMs} ms`
               })()
             : `  ${m.signing.padEnd(9)} k=${m.k}: not available yet (${(m as { note?: string }).note})`,
         ),
@@ -507,6 +527,7 @@ export const verifiedBench: Benchmark = {
             const a = (m as { attestationCheck: AttestationCheckTimings }).attestationCheck
             return `  secp256k1 k=${m.k} attestation check alone (median ms): verifyAttestations (${getAttestationSignatureEngine()}) ${a.verifyAttestations.uncontended.medianMs}, libsecp256k1 ${a.libsecp256k1.uncontended.medianMs}, noble kept keys ${a.nobleKeptKeys.uncontended.medianMs}, noble recovery ${a.recovery.uncontended.medianMs}, noble verify ${a.nobleVerify.uncontended.medianMs}`
           }),
+        `  Keccak-256 engine used: ${keccakEngine()}`,
         `  BLS engine used: ${getBlsEngine()}; aggregate check alone, k = 3 (median ms): ${Object.entries(
           blsCheck,
         )
@@ -624,4 +645,14 @@ async function mine(rpcUrl: string, blocks: number): Promise<void> {
 
 function word(value: bigint): string {
   return `0x${value.toString(16).padStart(64, '0')}`
+}
+
+const REFERENCE_INPUT = new Uint8Array(532).fill(7)
+/**
+ * A fixed pure-JavaScript workload (64 Keccak-256 on noble of a trie-node-sized input, about
+ * 1.5 ms on a quiet machine), timed between the verify runs: it moves with the machine's speed,
+ * never with Veriot's code, so two runs' verify times can be read against it.
+ */
+function machineReference(): void {
+  for (let i = 0; i < 64; i++) keccak_256(REFERENCE_INPUT)
 }

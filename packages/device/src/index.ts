@@ -133,6 +133,7 @@ export {
   VERIFIED_READ_BINARY_KEYS,
   VERIFIED_READ_BINARY_MAX_DEPTH,
 } from './verified/encodeVerifiedReadBinary.ts'
+export { keccak256, keccakEngine, loadKeccakWasm, useKeccakEngine } from './verified/keccak256.ts'
 export { mappingSlot } from './verified/mappingSlot.ts'
 export {
   parseVerifiedReadResponse,

@@ -1,7 +1,7 @@
 // The slot of an element of a Solidity dynamic array of 32-byte elements.
 
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { keccak256 } from './keccak256.ts'
 import { addToStorageWord, type StorageSlot, storageSlotToWord } from './storageSlotToWord.ts'
 
 /**
@@ -14,5 +14,5 @@ import { addToStorageWord, type StorageSlot, storageSlotToWord } from './storage
  * arrayElementSlot(5n, 0n) // DeviceRegistry._deviceIds[0]
  */
 export function arrayElementSlot(slot: StorageSlot, index: bigint): Hex {
-  return addToStorageWord(keccak_256(storageSlotToWord('slot', slot)), index, 'index')
+  return addToStorageWord(keccak256(storageSlotToWord('slot', slot)), index, 'index')
 }

@@ -2,10 +2,10 @@
 // domain, the chain, the AuthorityRegistry it is staked in, and the block's number.
 
 import { numberToBytesBE } from '@noble/curves/utils.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { keccak256 } from './keccak256.ts'
 import type { Address } from './VerifiedRead.ts'
 
 /** Domain tag bytes32("VERIOT/attest-block/v1"): ASCII, right-padded with zeros. */
@@ -58,7 +58,7 @@ export function attestationDigest(subject: AttestationSubject): Uint8Array {
     out.set(hexToBytes(value.slice(2)), 32 - bytes)
     return out
   }
-  return keccak_256(
+  return keccak256(
     concatBytes(
       hexToBytes(ATTESTATION_DOMAIN.slice(2)),
       uint256('chainId', chainId),

@@ -1,8 +1,8 @@
 // The slot of a Solidity mapping entry: keccak256(key ‖ slot), both as 32-byte words.
 
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { keccak256 } from './keccak256.ts'
 import { type StorageSlot, storageSlotToWord } from './storageSlotToWord.ts'
 
 /**
@@ -17,5 +17,5 @@ import { type StorageSlot, storageSlotToWord } from './storageSlotToWord.ts'
  */
 export function mappingSlot(key: Hex, slot: StorageSlot): Hex {
   const word = storageSlotToWord('key', key)
-  return `0x${bytesToHex(keccak_256(concatBytes(word, storageSlotToWord('slot', slot))))}`
+  return `0x${bytesToHex(keccak256(concatBytes(word, storageSlotToWord('slot', slot))))}`
 }

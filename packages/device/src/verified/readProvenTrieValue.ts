@@ -3,16 +3,16 @@
 
 import { verifyMerkleProof } from '@ethereumjs/mpt'
 import { equalBytes } from '@noble/curves/utils.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { keccak256 } from './keccak256.ts'
 import { VERIFIED_READ_MAX_PROOF_NODES } from './parseVerifiedReadResponse.ts'
 
 const HEX_BYTES = /^0x(?:[0-9a-fA-F]{2})+$/
 /** RLP of the empty byte string: the root node of an empty trie. */
 const EMPTY_NODE = Uint8Array.of(0x80)
 /** keccak256(0x80): the root of an empty trie (an account without storage, an empty state). */
-const EMPTY_TRIE_ROOT = keccak_256(EMPTY_NODE)
+const EMPTY_TRIE_ROOT = keccak256(EMPTY_NODE)
 
 /**
  * The value stored under `trieKey` (already hashed: keccak256(address) or keccak256(slot)) in
@@ -42,5 +42,10 @@ export async function readProvenTrieValue(
     if (nodes.length === 0 || onlyEmptyNode) return null
     throw new Error('expected no nodes for the empty trie')
   }
-  return verifyMerkleProof(trieKey, nodes, { root, useKeyHashing: false })
+  return verifyMerkleProof(trieKey, nodes, {
+    root,
+    useKeyHashing: false,
+    // Node hashes too (the option's name notwithstanding): the WebAssembly Keccak when loaded.
+    useKeyHashingFunction: keccak256,
+  })
 }

@@ -3,10 +3,10 @@
 
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToNumberBE } from '@noble/curves/utils.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { keccak256 } from './keccak256.ts'
 import { readProvenTrieValue } from './readProvenTrieValue.ts'
 import type { Address } from './VerifiedRead.ts'
 
@@ -54,7 +54,7 @@ export async function verifyAccountProof(
   try {
     value = await readProvenTrieValue(
       hexToBytes(stateRoot.slice(2)),
-      keccak_256(hexToBytes(address.slice(2))),
+      keccak256(hexToBytes(address.slice(2))),
       accountProof,
     )
   } catch (cause) {

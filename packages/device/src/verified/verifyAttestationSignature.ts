@@ -4,8 +4,8 @@
 
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { bytesToNumberBE } from '@noble/curves/utils.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
+import { keccak256 } from './keccak256.ts'
 import {
   loadLibsecp256k1,
   recoverPublicKeyWithLibsecp256k1,
@@ -213,5 +213,5 @@ function keyPointOf(publicKey: Uint8Array): InstanceType<typeof Point> {
 
 /** The Ethereum address of a 65-byte uncompressed key, lowercase. */
 function publicKeyToAddress(publicKey: Uint8Array): Address {
-  return `0x${bytesToHex(keccak_256(publicKey.subarray(1)).subarray(12))}` as Address
+  return `0x${bytesToHex(keccak256(publicKey.subarray(1)).subarray(12))}` as Address
 }

@@ -3,10 +3,10 @@
 
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToNumberBE } from '@noble/curves/utils.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { keccak256 } from './keccak256.ts'
 
 /** The fields of a verified header that a device uses. Frozen. */
 export type VerifiedBlockHeader = {
@@ -67,7 +67,7 @@ function readHeader(
   if (typeof expectedHash !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(expectedHash)) {
     return fail('"expectedHash" expected 0x + 64 hex digits')
   }
-  const hash = `0x${bytesToHex(keccak_256(rlpHeader))}` as Hex
+  const hash = `0x${bytesToHex(keccak256(rlpHeader))}` as Hex
   if (hash !== expectedHash.toLowerCase()) {
     return fail(`"header" expected to hash to ${expectedHash.toLowerCase()}, got ${hash}`)
   }

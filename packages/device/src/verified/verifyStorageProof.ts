@@ -3,10 +3,10 @@
 
 import { RLP } from '@ethereumjs/rlp'
 import { bytesToNumberBE } from '@noble/curves/utils.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
+import { keccak256 } from './keccak256.ts'
 import { readProvenTrieValue } from './readProvenTrieValue.ts'
 
 /**
@@ -41,7 +41,7 @@ export async function verifyStorageProof(
   try {
     value = await readProvenTrieValue(
       hexToBytes(storageRoot.slice(2)),
-      keccak_256(hexToBytes(slot.slice(2))),
+      keccak256(hexToBytes(slot.slice(2))),
       proof,
     )
   } catch (cause) {

@@ -6,6 +6,7 @@ import { hexToBytes } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
 import { assertQuorumPolicy } from './assertQuorumPolicy.ts'
+import { loadKeccakWasm } from './keccak256.ts'
 import {
   parseVerifiedReadResponse,
   VERIFIED_READ_MAX_SLOTS,
@@ -62,6 +63,7 @@ export async function verifyVerifiedRead(
 ): Promise<VerifiedRead> {
   const asked = assertPolicy(policy)
   const read = parseVerifiedReadResponse(response)
+  await loadKeccakWasm() // once per process; noble stays in use if it does not load
   try {
     return await verifyParsed(read, policy, asked)
   } catch (cause) {
