@@ -377,6 +377,9 @@ Error codes are listed in docs/errors.md.`,
       '--evidence <file>',
       'JSON evidence from devices: [{signer, blockNumber, blockHash, signature}]',
     )
+    .option('--checkpoints', 'also save due block-hash checkpoints on AuthorityRegistry')
+    .option('--every <seconds>', 'run as a service: a round every N seconds until stopped')
+    .option('--rounds <n>', 'stop after N rounds (with --every; one JSON line per round)')
     .action(run((ctx, o: object) => watchdogCommand(ctx, o)))
 
   const key = program

@@ -1,10 +1,13 @@
-// `veriot up --authorities 3`, `veriot status`, `veriot watchdog --sample` on the embedded chain.
+// `veriot up --authorities 3`, `veriot status`, `veriot watchdog --sample` (once and as a
+// service) on the embedded chain.
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { runCli } from './runCli.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { runCli, VERIOT_BIN } from './runCli.ts'
 
 describe('authority nodes from the CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'veriot-auth-'))
@@ -59,6 +62,101 @@ describe('authority nodes from the CLI', () => {
     // One verdict per node for its secp256k1 signature and one for its BLS signature.
     assert.equal(r.json.length, 6, JSON.stringify(r.json))
     for (const v of r.json) assert.equal(v.verdict.kind, 'honest')
+  })
+
+  test('behavior: as a service, one JSON line per round; a node that does not answer is reported, not fatal', async () => {
+    const run = JSON.parse(readFileSync(join(dir, 'data', 'run.json'), 'utf8'))
+    // Port 1 on loopback: nothing listens there.
+    const urls = [...(run.authorities as { url: string }[]).map((a) => a.url), 'http://127.0.0.1:1']
+    const r = await runCli(
+      [
+        'watchdog',
+        '--sample',
+        urls.join(','),
+        '--blocks',
+        '1',
+        '--every',
+        '1',
+        '--rounds',
+        '2',
+        '--checkpoints',
+        '--account',
+        '8',
+        '--json',
+      ],
+      env,
+    )
+    assert.equal(r.code, 0, r.stderr)
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.deepEqual(
+      lines.map((l) => l.round),
+      [1, 2],
+    )
+    for (const line of lines) {
+      assert.equal(line.error, undefined, JSON.stringify(line))
+      const kinds = line.verdicts.map((v: { verdict: { kind: string } }) => v.verdict.kind)
+      assert.deepEqual(kinds.filter((k: string) => k === 'honest').length, 6, kinds.join())
+      assert.deepEqual(
+        line.verdicts.filter((v: { verdict: { kind: string } }) => v.verdict.kind === 'unanswered'),
+        [{ source: 'http://127.0.0.1:1', verdict: { kind: 'unanswered' } }],
+      )
+      // The embedded chain is far below the first multiple of 4096: nothing is due.
+      assert.deepEqual(line.checkpoints, [])
+    }
+    assert.ok(Date.parse(lines[1].at) - Date.parse(lines[0].at) >= 900, 'rounds are --every apart')
+  })
+
+  test('behavior: SIGTERM stops the service after the round in progress', async () => {
+    const run = JSON.parse(readFileSync(join(dir, 'data', 'run.json'), 'utf8'))
+    const url = (run.authorities as { url: string }[])[0]?.url as string
+    const child = spawn(
+      process.execPath,
+      [
+        VERIOT_BIN,
+        'watchdog',
+        '--sample',
+        url,
+        '--blocks',
+        '1',
+        '--every',
+        '3600',
+        '--account',
+        '8',
+        '--json',
+      ],
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stdout = ''
+    child.stdout.on('data', (c) => {
+      stdout += c
+    })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    const deadline = Date.now() + 60_000
+    while (!stdout.includes('\n') && Date.now() < deadline) await sleep(50)
+    assert.equal(JSON.parse(stdout.trim()).round, 1)
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+  })
+
+  test('error: bad --every, --rounds, --blocks and --sample are INVALID_ARGUMENT', async () => {
+    for (const args of [
+      ['--every', '0'],
+      ['--every', 'soon'],
+      ['--rounds', '0'],
+      ['--blocks', '1000'],
+      ['--sample', 'ftp://127.0.0.1:1'],
+    ]) {
+      const r = await runCli(['watchdog', '--sample', 'http://127.0.0.1:1', ...args, '--json'], env)
+      assert.notEqual(r.code, 0, args.join(' '))
+      assert.equal(
+        r.json?.error?.code,
+        'INVALID_ARGUMENT',
+        `${args.join(' ')}: ${r.stdout}${r.stderr}`,
+      )
+    }
   })
 
   test('error: --authorities out of range', async () => {

@@ -16,6 +16,7 @@ import {
   registerAuthority,
   type SignedBlockHash,
   startAuthorityNode,
+  type Verdict,
 } from '@veriot/node'
 import { getAnvilAccount } from '@veriot/node/anvil'
 import { type Hex, type LocalAccount, parseEther } from 'viem'
@@ -147,10 +148,47 @@ export async function authorityCommand(
   await new Promise(() => {})
 }
 
-export async function watchdogCommand(
-  ctx: CommandContext,
-  o: { sample?: string; evidence?: string; blocks?: string },
-): Promise<void> {
+type WatchdogOptions = {
+  sample?: string
+  evidence?: string
+  blocks?: string
+  every?: string
+  rounds?: string
+  checkpoints?: boolean
+}
+
+type SourcedVerdict = { source: string; verdict: Verdict | { kind: 'unanswered' } }
+
+/**
+ * One round without --every/--rounds (a JSON list of verdicts); with them, a service: a round
+ * every N seconds until SIGINT/SIGTERM or the round limit, one JSON line per round with --json.
+ * Evidence is examined once, in the first round; a node that gives no answer is "unanswered",
+ * not an error, so one node down never stops the watch over the others.
+ */
+export async function watchdogCommand(ctx: CommandContext, o: WatchdogOptions): Promise<void> {
+  const blocks = parseIntegerOption('--blocks', o.blocks ?? '3', 1, 64)
+  const everyMs =
+    o.every === undefined ? undefined : parseIntegerOption('--every', o.every, 1, 86_400) * 1000
+  const rounds =
+    o.rounds === undefined ? undefined : parseIntegerOption('--rounds', o.rounds, 1, 1e9)
+  const evidence = o.evidence ? readEvidence(o.evidence) : []
+  const urls = (o.sample ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const url of urls) {
+    if (!/^https?:\/\/[^\s]+$/.test(url)) {
+      throw new VeriotError(
+        'INVALID_ARGUMENT',
+        `"--sample" expected http(s) URLs, comma-separated, got ${JSON.stringify(url.slice(0, 80))}`,
+      )
+    }
+  }
+  const service = everyMs !== undefined || rounds !== undefined
+  if (!service && evidence.length === 0 && urls.length === 0 && !o.checkpoints) {
+    ctx.out.result([], () => 'nothing to examine: pass --sample <urls> and/or --evidence <file>')
+    return
+  }
   const conn = await ctx.connect({ needsAccount: true })
   const watchdog = createWatchdog({
     conn,
@@ -160,52 +198,107 @@ export async function watchdogCommand(
         `${e.kind}${e.signer ? ` ${e.signer}` : ''}${e.detail ? `: ${e.detail}` : ''}`,
       ),
   })
-  const verdicts: Array<{ source: string; verdict: unknown }> = []
-  if (o.evidence) {
-    let items: Array<SignedBlockHash | AggregateSignedBlockHash>
-    try {
-      const raw = JSON.parse(readFileSync(o.evidence, 'utf8')) as Array<Record<string, unknown>>
-      items = (Array.isArray(raw) ? raw : [raw]).map((e) =>
-        Array.isArray(e.signers)
-          ? {
-              signers: e.signers as Hex[],
-              blockNumber: BigInt(e.blockNumber as string),
-              blockHash: e.blockHash as Hex,
-              aggregateSignature: e.aggregateSignature as Hex,
-            }
-          : {
-              signer: e.signer as Hex,
-              blockNumber: BigInt(e.blockNumber as string),
-              blockHash: e.blockHash as Hex,
-              signature: e.signature as Hex,
-            },
-      )
-    } catch (cause) {
-      throw new VeriotError(
-        'INVALID_ARGUMENT',
-        `"--evidence" ${o.evidence} is not a JSON list of {signer, blockNumber, blockHash, signature} or {signers, blockNumber, blockHash, aggregateSignature}`,
-        { cause },
-      )
+
+  const round = async (first: boolean) => {
+    const verdicts: SourcedVerdict[] = []
+    if (first && o.evidence) {
+      for (const e of evidence) {
+        const verdict =
+          'signers' in e ? await watchdog.examineAggregate(e) : await watchdog.examine(e)
+        verdicts.push({ source: o.evidence, verdict })
+      }
     }
-    for (const e of items) {
-      const verdict =
-        'signers' in e ? await watchdog.examineAggregate(e) : await watchdog.examine(e)
-      verdicts.push({ source: o.evidence, verdict })
+    for (const url of urls) {
+      const found = await watchdog.sample(url, blocks)
+      if (found.length === 0) verdicts.push({ source: url, verdict: { kind: 'unanswered' } })
+      for (const verdict of found) verdicts.push({ source: url, verdict })
     }
+    const checkpoints = o.checkpoints ? await watchdog.saveCheckpoints() : []
+    return { verdicts, checkpoints }
   }
-  for (const url of (o.sample ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    for (const v of await watchdog.sample(url, Number(o.blocks ?? '3')))
-      verdicts.push({ source: url, verdict: v })
+  const text = (r: { verdicts: SourcedVerdict[]; checkpoints: bigint[] }) =>
+    [
+      ...r.verdicts.map((v) => `${v.source}: ${v.verdict.kind}`),
+      ...(o.checkpoints
+        ? [`checkpoints saved: ${r.checkpoints.length ? r.checkpoints.join(', ') : 'none due'}`]
+        : []),
+    ].join('\n')
+
+  if (!service) {
+    const r = await round(true)
+    ctx.out.result(o.checkpoints ? r : r.verdicts, () => text(r))
+    return
   }
-  const safe = JSON.parse(
-    JSON.stringify(verdicts, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
-  )
-  ctx.out.result(safe, () =>
-    verdicts.length === 0
-      ? 'nothing to examine: pass --sample <urls> and/or --evidence <file>'
-      : verdicts.map((v) => `${v.source}: ${(v.verdict as { kind: string }).kind}`).join('\n'),
-  )
+
+  let stopping = false
+  let wake: (() => void) | undefined
+  const stop = () => {
+    stopping = true
+    wake?.()
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    for (let n = 1; rounds === undefined || n <= rounds; n++) {
+      const started = Date.now()
+      let line: Record<string, unknown>
+      try {
+        const r = await round(n === 1)
+        line = { round: n, at: new Date(started).toISOString(), ...r }
+        if (!ctx.out.json) process.stdout.write(`round ${n} (${line.at})\n${text(r)}\n`)
+      } catch (err) {
+        // The chain or the watchdog's account failed this round: report it, try again next.
+        const code = err instanceof VeriotError ? err.code : 'INTERNAL'
+        const message = err instanceof Error ? err.message : String(err)
+        line = { round: n, at: new Date(started).toISOString(), error: { code, message } }
+        if (!ctx.out.json) process.stderr.write(`round ${n}: ${code}: ${message}\n`)
+      }
+      if (ctx.out.json) process.stdout.write(`${toJsonLine(line)}\n`)
+      if (stopping || (rounds !== undefined && n >= rounds)) break
+      const wait = Math.max(0, started + (everyMs ?? 0) - Date.now())
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait)
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      if (stopping) break
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}
+
+function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+}
+
+/** Evidence from devices: a JSON object or list of secp256k1 or BLS aggregate signed hashes. */
+function readEvidence(path: string): Array<SignedBlockHash | AggregateSignedBlockHash> {
+  try {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as Array<Record<string, unknown>>
+    return (Array.isArray(raw) ? raw : [raw]).map((e) =>
+      Array.isArray(e.signers)
+        ? {
+            signers: e.signers as Hex[],
+            blockNumber: BigInt(e.blockNumber as string),
+            blockHash: e.blockHash as Hex,
+            aggregateSignature: e.aggregateSignature as Hex,
+          }
+        : {
+            signer: e.signer as Hex,
+            blockNumber: BigInt(e.blockNumber as string),
+            blockHash: e.blockHash as Hex,
+            signature: e.signature as Hex,
+          },
+    )
+  } catch (cause) {
+    throw new VeriotError(
+      'INVALID_ARGUMENT',
+      `"--evidence" ${path} is not a JSON list of {signer, blockNumber, blockHash, signature} or {signers, blockNumber, blockHash, aggregateSignature}`,
+      { cause },
+    )
+  }
 }
