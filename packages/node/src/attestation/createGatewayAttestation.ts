@@ -18,6 +18,7 @@ import {
 } from '@veriot/core'
 import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import type { DeviceCache } from '../gateway/createDeviceCache.ts'
+import { requireActiveDevice } from '../gateway/requireActiveDevice.ts'
 import type { DeviceRecord } from '../registry/createRegistryClient.ts'
 import { assertFirmwareApproved } from './assertFirmwareApproved.ts'
 import type { AttestationRecord, AttestationStore } from './createSqliteAttestationStore.ts'
@@ -123,24 +124,8 @@ export function createGatewayAttestation(options: GatewayAttestationOptions): Ga
   const verdicts = new Map<string, Verdict>()
   const inflight = new Map<string, Promise<FirmwareVerdict>>()
 
-  async function activeDevice(deviceId: Hex): Promise<DeviceRecord> {
-    const device = await devices.get(deviceId)
-    if (!device) {
-      throw new VeriotError('DEVICE_UNKNOWN', `device ${deviceId} is not registered`, {
-        context: { deviceId },
-      })
-    }
-    if (device.status !== 'active') {
-      throw new VeriotError(
-        'DEVICE_NOT_ACTIVE',
-        `device ${deviceId} is ${device.status}, not active`,
-        {
-          context: { deviceId, status: device.status },
-        },
-      )
-    }
-    return device
-  }
+  const activeDevice = (deviceId: Hex): Promise<DeviceRecord> =>
+    requireActiveDevice(devices, deviceId)
 
   type Release = { model: string; firmwareVersion: string }
   const releaseKey = (release: Release) => `${release.model}\0${release.firmwareVersion}`

@@ -29,6 +29,7 @@ import {
   type TelemetrySignatureVerifier,
 } from './createSignatureVerifierPool.ts'
 import { isRetryableFailure } from './isRetryableFailure.ts'
+import { requireActiveDevice } from './requireActiveDevice.ts'
 
 export type IngestOptions = {
   store: TelemetryStore
@@ -113,19 +114,7 @@ export function createIngest(options: IngestOptions): Ingest {
         { context: { deviceId, expected } },
       )
     }
-    const device = await devices.get(deviceId)
-    if (!device) {
-      throw new VeriotError('DEVICE_UNKNOWN', `device ${deviceId} is not registered`, {
-        context: { deviceId },
-      })
-    }
-    if (device.status !== 'active') {
-      throw new VeriotError(
-        'DEVICE_NOT_ACTIVE',
-        `device ${deviceId} is ${device.status}, not active`,
-        { context: { deviceId, status: device.status } },
-      )
-    }
+    const device = await requireActiveDevice(devices, deviceId)
     if (device.modelPaused) {
       throw new VeriotError(
         'MODEL_PAUSED',
