@@ -129,3 +129,4 @@ export {
 export { getDeviceHistory, type HistoryEntry } from './registry/getDeviceHistory.ts'
 export { createSqliteStore } from './store/createSqliteStore.ts'
 export type { Batch, ReadingInput, StoredReading, TelemetryStore } from './store/TelemetryStore.ts'
+export { writeJsonFileDurably } from './store/writeJsonFileDurably.ts'

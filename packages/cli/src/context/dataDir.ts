@@ -1,9 +1,10 @@
 // Files the CLI keeps in the data directory: how to reach the chain (network.json) and the
 // running embedded stack (run.json). The deployment record is @veriot/node's deployment.json.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { VeriotError } from '@veriot/core'
+import { writeJsonFileDurably } from '@veriot/node'
 import { z } from 'zod'
 
 const network = z.discriminatedUnion('mode', [
@@ -42,10 +43,7 @@ function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
   }
 }
 
-function writeJson(path: string, value: unknown): void {
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`)
-  renameSync(`${path}.tmp`, path)
-}
+const writeJson = writeJsonFileDurably
 
 export const readNetworkConfig = (dataDir: string) =>
   readJson(join(dataDir, 'network.json'), network)

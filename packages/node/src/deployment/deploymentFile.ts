@@ -1,11 +1,12 @@
 // The deployment record in the data directory (deployment.json): which chain, which
 // contract addresses, from which block. Validated whenever it is read.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { VeriotError } from '@veriot/core'
 import { getAddress, isAddress, isHash } from 'viem'
 import { z } from 'zod'
+import { writeJsonFileDurably } from '../store/writeJsonFileDurably.ts'
 import type { Deployment } from './deployContracts.ts'
 
 const address = z.string().refine((s) => isAddress(s), 'expected a 0x address')
@@ -69,7 +70,7 @@ export function readDeploymentFile(dataDir: string): Deployment | undefined {
   }
 }
 
-/** Writes the deployment record atomically (temp file + rename). */
+/** Writes the deployment record atomically and durably (temp file, fsync, rename). */
 export function writeDeploymentFile(dataDir: string, d: Deployment): void {
   const path = join(dataDir, DEPLOYMENT_FILE)
   const body = {
@@ -89,6 +90,5 @@ export function writeDeploymentFile(dataDir: string, d: Deployment): void {
       ),
     ),
   }
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(body, null, 2)}\n`)
-  renameSync(`${path}.tmp`, path)
+  writeJsonFileDurably(path, body)
 }
