@@ -133,6 +133,7 @@ export {
   VERIFIED_READ_BINARY_KEYS,
   VERIFIED_READ_BINARY_MAX_DEPTH,
 } from './verified/encodeVerifiedReadBinary.ts'
+export { findLog } from './verified/findLog.ts'
 export { keccak256, keccakEngine, loadKeccakWasm, useKeccakEngine } from './verified/keccak256.ts'
 export { mappingSlot } from './verified/mappingSlot.ts'
 export {
@@ -144,9 +145,22 @@ export {
   VERIFIED_READ_MAX_SLOTS,
   type VerifiedReadResponse,
 } from './verified/parseVerifiedReadResponse.ts'
+export {
+  parseVerifiedReceiptResponse,
+  VERIFIED_RECEIPT_MAX_NODE_BYTES,
+  VERIFIED_RECEIPT_MAX_PROOF_NODES,
+  VERIFIED_RECEIPT_MAX_TRANSACTION_INDEX,
+  type VerifiedReceiptResponse,
+} from './verified/parseVerifiedReceiptResponse.ts'
 export type { StorageSlot } from './verified/storageSlotToWord.ts'
 export { structFieldSlot } from './verified/structFieldSlot.ts'
-export type { Address, VerifiedRead, VerifiedReadPolicy } from './verified/VerifiedRead.ts'
+export type {
+  Address,
+  AttestedBlockPolicy,
+  VerifiedRead,
+  VerifiedReadPolicy,
+} from './verified/VerifiedRead.ts'
+export type { ProvenLog, VerifiedReceipt } from './verified/VerifiedReceipt.ts'
 export { type ProvenAccount, verifyAccountProof } from './verified/verifyAccountProof.ts'
 export {
   type AggregateAttestation,
@@ -171,3 +185,4 @@ export {
 export { type VerifiedBlockHeader, verifyBlockHeader } from './verified/verifyBlockHeader.ts'
 export { verifyStorageProof } from './verified/verifyStorageProof.ts'
 export { verifyVerifiedRead } from './verified/verifyVerifiedRead.ts'
+export { verifyVerifiedReceipt } from './verified/verifyVerifiedReceipt.ts'

@@ -22,6 +22,7 @@ import { startTestChain, type TestChain } from './testChain.ts'
 const METHODS = [
   'veriot_attestBlock',
   'veriot_verifiedRead',
+  'veriot_verifiedReceipt',
   'veriot_submitEvidence',
   'veriot_signer',
 ] as const
@@ -182,6 +183,12 @@ describe('authority node: hostile JSON-RPC', () => {
           signature: fc.string({ maxLength: 140 }),
           signers2: fc.array(fc.string(), { maxLength: 100 }),
           aggregateSignature: fc.string({ maxLength: 400 }),
+          txHash: fc.oneof(
+            fc.string({ maxLength: 70 }),
+            fc
+              .uint8Array({ minLength: 32, maxLength: 32 })
+              .map((b) => `0x${Buffer.from(b).toString('hex')}`),
+          ),
         },
         { requiredKeys: [] },
       ),

@@ -95,6 +95,8 @@ export const ErrorCodes = {
   READ_STALE: ExitCode.rejected,
   STATE_PROOF_INVALID: ExitCode.rejected,
   READ_CONTRACT_MISSING: ExitCode.notFound,
+  RECEIPT_PROOF_INVALID: ExitCode.rejected,
+  TRANSACTION_UNKNOWN: ExitCode.notFound,
   // firmware registry (contract errors, decoded, and release checks)
   FIRMWARE_MODEL_UNKNOWN: ExitCode.notFound,
   FIRMWARE_MODEL_INVALID: ExitCode.rejected,

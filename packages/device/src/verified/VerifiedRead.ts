@@ -6,8 +6,11 @@ import type { Hex } from '../telemetry/TelemetryDevice.ts'
 /** A 20-byte account address, 0x + 40 hex digits. */
 export type Address = `0x${string}`
 
-/** What the device trusts and asks; held by the device, never taken from a response. */
-export type VerifiedReadPolicy = {
+/**
+ * What the device trusts about any attested block; held by the device, never taken from a
+ * response. Every attested answer (a verified read, a receipt proof) is judged by it.
+ */
+export type AttestedBlockPolicy = {
   /** The chain the device lives on; part of every attestation digest. */
   readonly chainId: number
   /** The AuthorityRegistry the authorities are staked in; part of every attestation digest. */
@@ -22,14 +25,18 @@ export type VerifiedReadPolicy = {
   readonly trustedBlsKeys?: ReadonlyMap<Address, Hex>
   /** Distinct trusted signers needed (≥ 1, ≤ trustedSigners.size). */
   readonly k: number
-  /** The contract whose storage the device asked about. */
-  readonly address: Address
-  /** The storage slots it asked about (32-byte words); each must be answered, nothing more. */
-  readonly slots: readonly Hex[]
   /** Reject blocks older than this, measured from the header's timestamp to `now`. */
   readonly maxAgeSeconds?: number
   /** The device's clock, ms since the Unix epoch (as Date.now()); needed with maxAgeSeconds. */
   readonly now?: number
+}
+
+/** What the device trusts and asks; held by the device, never taken from a response. */
+export type VerifiedReadPolicy = AttestedBlockPolicy & {
+  /** The contract whose storage the device asked about. */
+  readonly address: Address
+  /** The storage slots it asked about (32-byte words); each must be answered, nothing more. */
+  readonly slots: readonly Hex[]
 }
 
 /** A verified read: every value is proven against an attested block. Frozen. */

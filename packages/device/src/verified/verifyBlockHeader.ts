@@ -16,6 +16,8 @@ export type VerifiedBlockHeader = {
   readonly parentHash: Hex
   /** Root of the state trie that account proofs lead to. */
   readonly stateRoot: Hex
+  /** Root of the receipts trie that receipt proofs lead to (key rlp(transactionIndex)). */
+  readonly receiptsRoot: Hex
   /** Seconds since the Unix epoch. */
   readonly timestamp: bigint
 }
@@ -23,6 +25,7 @@ export type VerifiedBlockHeader = {
 // Positions in the header list (Yellow Paper §4.3); later forks only append fields.
 const PARENT_HASH = 0
 const STATE_ROOT = 3
+const RECEIPTS_ROOT = 5
 const NUMBER = 8
 const TIMESTAMP = 11
 /** Fields of a Frontier header; every later fork has more. */
@@ -33,7 +36,7 @@ const MAX_FIELDS = 32
 /**
  * Verifies that `rlpHeader` hashes (keccak256) to `expectedHash` and is a strictly encoded
  * header: one RLP list of byte strings, no trailing bytes, at least the 15 Frontier fields,
- * 32-byte parent hash and state root, number and timestamp as canonical integers of ≤ 8 bytes.
+ * 32-byte parent hash, state root and receipts root, number and timestamp as canonical integers of ≤ 8 bytes.
  *
  * The hash proves only that these bytes are the block with that hash; that the block is on
  * the chain is what the authorities' signatures are for (verifyAttestations).
@@ -102,6 +105,7 @@ function readHeader(
     hash,
     parentHash: word(PARENT_HASH, 'parentHash'),
     stateRoot: word(STATE_ROOT, 'stateRoot'),
+    receiptsRoot: word(RECEIPTS_ROOT, 'receiptsRoot'),
     timestamp: uint64(TIMESTAMP, 'timestamp'),
   })
 }

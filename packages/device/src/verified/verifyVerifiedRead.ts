@@ -2,10 +2,9 @@
 // contract, at a block that k trusted authorities signed? Pure: no network, no clock (the
 // device's time comes in the policy); whoever fetched the response is not trusted at all.
 
-import { hexToBytes } from '@noble/hashes/utils.js'
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
-import { assertQuorumPolicy } from './assertQuorumPolicy.ts'
+import { assertAttestedBlockPolicy } from './assertAttestedBlockPolicy.ts'
 import { loadKeccakWasm } from './keccak256.ts'
 import {
   parseVerifiedReadResponse,
@@ -14,9 +13,7 @@ import {
 } from './parseVerifiedReadResponse.ts'
 import type { VerifiedRead, VerifiedReadPolicy } from './VerifiedRead.ts'
 import { verifyAccountProof } from './verifyAccountProof.ts'
-import { verifyAggregateAttestation } from './verifyAggregateAttestation.ts'
-import { type Attestation, verifyAttestations } from './verifyAttestations.ts'
-import { verifyBlockHeader } from './verifyBlockHeader.ts'
+import { verifyAttestedBlock } from './verifyAttestedBlock.ts'
 import { verifyStorageProof } from './verifyStorageProof.ts'
 
 /** keccak256 of empty code: the code hash of an account that is not a contract. */
@@ -81,12 +78,6 @@ async function verifyParsed(
   const mismatch = (message: string, field: string): never => {
     throw new VeriotError('READ_MISMATCH', message, { context: { field } })
   }
-  if (read.chainId !== policy.chainId) {
-    mismatch(`"chainId" expected ${policy.chainId}, got ${read.chainId}`, 'chainId')
-  }
-  if (read.registry.toLowerCase() !== policy.registry.toLowerCase()) {
-    mismatch(`"registry" expected ${policy.registry}, got ${read.registry}`, 'registry')
-  }
   if (read.account.address.toLowerCase() !== policy.address.toLowerCase()) {
     mismatch(`"account.address" expected ${policy.address}, got ${read.account.address}`, 'address')
   }
@@ -103,45 +94,7 @@ async function verifyParsed(
     if (!answers.has(slot)) mismatch(`"storage" expected an answer for slot ${slot}`, 'storage')
   }
 
-  const header = verifyBlockHeader(hexToBytes(read.block.header.slice(2)), read.block.hash as Hex)
-  if (header.number !== BigInt(read.block.number)) {
-    throw new VeriotError(
-      'HEADER_INVALID',
-      `"block.number" expected ${header.number} (the header's), got ${read.block.number}`,
-      { context: { blockHash: header.hash } },
-    )
-  }
-  const subject = {
-    chainId: policy.chainId,
-    registry: policy.registry,
-    blockNumber: header.number,
-    blockHash: header.hash,
-    trustedSigners: policy.trustedSigners,
-    k: policy.k,
-  }
-  const signers = read.aggregate
-    ? verifyAggregateAttestation({
-        ...subject,
-        aggregate: read.aggregate as { signers: Hex[]; signature: Hex },
-        trustedBlsKeys: policy.trustedBlsKeys ?? new Map(),
-      })
-    : verifyAttestations({ ...subject, signatures: read.signatures as readonly Attestation[] })
-  if (policy.maxAgeSeconds !== undefined) {
-    const ageMs = BigInt(policy.now as number) - header.timestamp * 1000n
-    if (ageMs > BigInt(policy.maxAgeSeconds) * 1000n) {
-      throw new VeriotError(
-        'READ_STALE',
-        `block ${header.number} is ${ageMs / 1000n} s old, more than the allowed ${policy.maxAgeSeconds} s`,
-        {
-          context: {
-            blockNumber: header.number,
-            timestamp: header.timestamp,
-            maxAgeSeconds: policy.maxAgeSeconds,
-          },
-        },
-      )
-    }
-  }
+  const { header, signers } = verifyAttestedBlock(read, policy)
 
   const account = await verifyAccountProof(
     header.stateRoot,
@@ -182,19 +135,11 @@ function assertPolicy(policy: VerifiedReadPolicy): readonly Hex[] {
   const invalid = (message: string): never => {
     throw new VeriotError('INVALID_ARGUMENT', `policy: ${message}`)
   }
-  if (typeof policy !== 'object' || policy === null) return invalid('expected an object')
-  const { chainId, registry, address, slots, maxAgeSeconds, now } = policy
-  if (!Number.isSafeInteger(chainId) || chainId < 1)
-    invalid('"chainId" expected a positive integer')
-  for (const [name, value] of [
-    ['registry', registry],
-    ['address', address],
-  ] as const) {
-    if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
-      invalid(`"${name}" expected 0x + 40 hex digits`)
-    }
+  assertAttestedBlockPolicy(policy)
+  const { address, slots } = policy
+  if (typeof address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(address)) {
+    invalid('"address" expected 0x + 40 hex digits')
   }
-  assertQuorumPolicy(policy.trustedSigners, policy.k)
   if (!Array.isArray(slots) || slots.length > VERIFIED_READ_MAX_SLOTS) {
     invalid(`"slots" expected an array of at most ${VERIFIED_READ_MAX_SLOTS} slots`)
   }
@@ -206,14 +151,6 @@ function assertPolicy(policy: VerifiedReadPolicy): readonly Hex[] {
     const lower = slot.toLowerCase() as Hex
     if (asked.includes(lower)) invalid(`"slots" lists ${lower} twice`)
     asked.push(lower)
-  }
-  if (maxAgeSeconds !== undefined) {
-    if (!Number.isSafeInteger(maxAgeSeconds) || maxAgeSeconds < 0) {
-      invalid('"maxAgeSeconds" expected a non-negative integer')
-    }
-    if (!Number.isSafeInteger(now) || (now as number) < 0) {
-      invalid('"now" (ms since the Unix epoch) is needed with maxAgeSeconds')
-    }
   }
   return Object.freeze(asked)
 }

@@ -44,7 +44,7 @@ function rejects(bytes: Uint8Array, expectedHash: Hex, detail: RegExp, name: str
   )
 }
 
-test('default: reads number, hash, parent hash, state root and timestamp of an Osaka header', () => {
+test('default: reads number, hash, parent hash, state root, receipts root and timestamp of an Osaka header', () => {
   assert.equal(fields.length, 21)
   const header = verifyBlockHeader(rlp, block.hash)
   assert.deepEqual(header, {
@@ -52,6 +52,7 @@ test('default: reads number, hash, parent hash, state root and timestamp of an O
     hash: block.hash,
     parentHash: block.parentHash,
     stateRoot: block.stateRoot,
+    receiptsRoot: block.receiptsRoot,
     timestamp: BigInt(block.timestamp),
   })
   assert.ok(Object.isFrozen(header))

@@ -3,8 +3,10 @@
 // the RLP block header, and signatures over the block hash from the signers the device named,
 // collected from the other authority nodes so the device makes one round trip. Asked with
 // `aggregate: true`, it answers with one BLS12-381 aggregate of those signers' BLS signatures
-// instead, each checked against the key the signer registered.
+// instead, each checked against the key the signer registered. `veriot_verifiedReceipt` answers
+// with a transaction's receipt proven against the block's receiptsRoot, signed the same way.
 
+import { RLP } from '@ethereumjs/rlp'
 import { serve } from '@hono/node-server'
 import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { type ErrorCode, ErrorCodes, VeriotError } from '@veriot/core'
@@ -22,6 +24,8 @@ import { bytesToHex, getAddress, type Hex, hexToBytes, isAddress, type LocalAcco
 import { z } from 'zod'
 import { blockHeaderToRlp } from '../chain/blockHeaderToRlp.ts'
 import type { ChainConnection } from '../chain/connectChain.ts'
+import type { RpcReceipt } from '../chain/receiptToRlp.ts'
+import { buildReceiptProof } from './buildReceiptProof.ts'
 import { type Attestation, createAttester } from './createAttester.ts'
 import type { Watchdog } from './createWatchdog.ts'
 import { getBlsPublicKey } from './getBlsPublicKey.ts'
@@ -85,6 +89,12 @@ const readParams = z.strictObject({
   aggregate: z.boolean().optional(),
   /** "binary": answer with the bare encodeVerifiedReadBinary bytes (application/cbor). */
   encoding: z.enum(['json', 'binary']).optional(),
+})
+const receiptParams = z.strictObject({
+  txHash: word,
+  signers: z.array(addressSchema).max(16).default([]),
+  /** Only JSON: the compact binary form is defined for verified reads alone. */
+  encoding: z.literal('json').optional(),
 })
 const attestParams = z.strictObject({ blockNumber: quantity })
 const blsSignatureSchema = z
@@ -254,6 +264,80 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
     return out
   }
 
+  /**
+   * The named signers' attestations of this very block (number and hash), as a verified read
+   * or a receipt proof carries them; self included when named.
+   */
+  async function signaturesOf(
+    blockNumber: bigint,
+    blockHash: Hex,
+    signers: readonly string[],
+  ): Promise<Attestation[]> {
+    const all = await collect(
+      blockNumber,
+      blockHash,
+      signers.map((s) => getAddress(s)),
+    )
+    return all.filter((a) => a.blockNumber === blockNumber)
+  }
+
+  /**
+   * A receipt proof for `txHash`: the receipt's block must be one this node signs (final), its
+   * header comes from the per-block cache, and the proof is built from all the block's
+   * receipts and checked against the header's receiptsRoot before it is served.
+   * @throws TRANSACTION_UNKNOWN, BLOCK_NOT_FINAL, BLOCK_UNKNOWN; Error (internal) when the
+   *   receipts do not rebuild the root
+   */
+  async function receiptProofOf(txHash: Hex, signers: readonly string[]) {
+    const receipt = (await options.conn.publicClient.request({
+      method: 'eth_getTransactionReceipt',
+      params: [txHash],
+    })) as (RpcReceipt & { blockNumber: Hex; blockHash: Hex }) | null
+    if (!receipt) {
+      throw new VeriotError(
+        'TRANSACTION_UNKNOWN',
+        `this node's chain has no mined transaction ${txHash}`,
+        { context: { txHash } },
+      )
+    }
+    const blockNumber = BigInt(receipt.blockNumber)
+    // Refuse what this node would not sign itself; its signature names the block's hash.
+    const { blockHash } = await attester.attest(blockNumber)
+    if (receipt.blockHash.toLowerCase() !== blockHash.toLowerCase()) {
+      // The chain moved under a block this node signed (a reorg below the finality depth).
+      throw new VeriotError(
+        'BLOCK_UNKNOWN',
+        `transaction ${txHash} is now in block ${receipt.blockHash}, not the ${blockHash} this node signed`,
+        { context: { blockNumber, expected: blockHash, got: receipt.blockHash } },
+      )
+    }
+    const [header, receipts] = await Promise.all([
+      headerOf(blockNumber, blockHash),
+      options.conn.publicClient.request({
+        method: 'eth_getBlockReceipts',
+        params: [`0x${blockNumber.toString(16)}`],
+      }) as Promise<(RpcReceipt & { blockHash: Hex })[] | null>,
+    ])
+    if (!receipts || receipts.some((r) => r.blockHash.toLowerCase() !== blockHash.toLowerCase())) {
+      throw new Error(`eth_getBlockReceipts gave no receipts of block ${blockHash}`)
+    }
+    const receiptsRoot = bytesToHex(
+      (RLP.decode(hexToBytes(header)) as Uint8Array[])[5] as Uint8Array,
+    )
+    const transactionIndex = Number(BigInt(receipt.transactionIndex))
+    const [proof, signatures] = await Promise.all([
+      buildReceiptProof(receipts, transactionIndex, receiptsRoot),
+      signaturesOf(blockNumber, blockHash, signers),
+    ])
+    return {
+      chainId: options.conn.chainId,
+      registry: options.registry,
+      block: { number: blockNumber.toString(), hash: blockHash, header },
+      receipt: { transactionIndex, proof },
+      signatures: signatures.map((a) => ({ signer: a.signer, signature: a.signature })),
+    }
+  }
+
   const blsKeys = new Map<string, Hex>() // signer (lowercase) → registered key, once found
   async function registeredBlsKey(signer: Hex): Promise<Hex | undefined> {
     const hit = blsKeys.get(signer.toLowerCase())
@@ -372,12 +456,7 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
             blockNumber,
           }),
         ])
-        const signatures = await collect(
-          blockNumber,
-          blockHash,
-          p.signers.map((s) => getAddress(s)),
-        )
-        const sameBlock = signatures.filter((a) => a.blockNumber === blockNumber)
+        const sameBlock = await signaturesOf(blockNumber, blockHash, p.signers)
         const aggregate = p.aggregate
           ? await aggregateOf(blockNumber, blockHash, sameBlock)
           : undefined
@@ -400,6 +479,14 @@ export async function startAuthorityNode(options: AuthorityNodeOptions): Promise
               : sameBlock.map((a) => ({ signer: a.signer, signature: a.signature })),
             ...(aggregate ? { aggregate } : {}),
           },
+        })
+      }
+      if (body.method === 'veriot_verifiedReceipt') {
+        const p = receiptParams.parse(params)
+        return c.json({
+          jsonrpc: '2.0',
+          id,
+          result: await receiptProofOf(p.txHash as Hex, p.signers),
         })
       }
       if (body.method === 'veriot_submitEvidence') {

@@ -1,0 +1,81 @@
+// The shape of a receipt-proof response (veriot_verifiedReceipt) as it arrives from a node or
+// gateway (untrusted), checked once at the boundary, with sizes bounded like a verified read's.
+
+import { VeriotError } from '@veriot/core'
+import { z } from 'zod'
+import {
+  VERIFIED_READ_MAX_HEADER_BYTES,
+  VERIFIED_READ_MAX_SIGNATURES,
+} from './parseVerifiedReadResponse.ts'
+
+/**
+ * Most nodes in one receipt proof. The key is rlp(transactionIndex), at most 5 bytes for an
+ * index below 2^32, so a path visits at most 10 branches and a leaf.
+ */
+export const VERIFIED_RECEIPT_MAX_PROOF_NODES = 16
+/**
+ * Largest trie node accepted. The leaf holds the whole receipt (a 256-byte bloom and every
+ * log), so this bounds the receipts a device can be shown; branch nodes are ≤ 532 bytes.
+ */
+export const VERIFIED_RECEIPT_MAX_NODE_BYTES = 64 * 1024
+/** Largest transaction index accepted (uint32). */
+export const VERIFIED_RECEIPT_MAX_TRANSACTION_INDEX = 0xffff_ffff
+
+const hexBytes = (maxBytes: number) =>
+  z
+    .string()
+    .max(2 + 2 * maxBytes, `expected at most ${maxBytes} bytes of 0x hex`)
+    .regex(/^0x(?:[0-9a-fA-F]{2})*$/, 'expected 0x hex bytes')
+const hexWord = (bytes: number, what: string) =>
+  z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `expected ${what}`)
+const address = hexWord(20, 'a 0x address (40 hex digits)')
+// The length is checked before the elements are parsed, so a huge array fails fast.
+const boundedArray = <T extends z.ZodType>(element: T, max: number) =>
+  z.array(z.unknown()).max(max, `expected at most ${max} items`).pipe(z.array(element))
+
+const schema = z.strictObject({
+  chainId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  registry: address,
+  block: z.strictObject({
+    number: z.string().regex(/^(?:0|[1-9][0-9]{0,19})$/, 'expected a decimal block number'),
+    hash: hexWord(32, '0x + 64 hex digits'),
+    header: hexBytes(VERIFIED_READ_MAX_HEADER_BYTES),
+  }),
+  receipt: z.strictObject({
+    transactionIndex: z.number().int().min(0).max(VERIFIED_RECEIPT_MAX_TRANSACTION_INDEX),
+    proof: boundedArray(
+      hexBytes(VERIFIED_RECEIPT_MAX_NODE_BYTES).min(4, 'expected a trie node'),
+      VERIFIED_RECEIPT_MAX_PROOF_NODES,
+    ).pipe(z.array(z.string()).min(1, 'expected at least one trie node')),
+  }),
+  signatures: boundedArray(
+    z.strictObject({ signer: address, signature: hexWord(65, '65 bytes r ‖ s ‖ v') }),
+    VERIFIED_READ_MAX_SIGNATURES,
+  ),
+})
+
+/** A receipt-proof response that has the right shape; nothing in it is verified yet. */
+export type VerifiedReceiptResponse = z.infer<typeof schema>
+
+/**
+ * Checks the shape of an untrusted receipt-proof response (parsed JSON). Proves nothing: the
+ * result still goes through verifyVerifiedReceipt.
+ * @throws READ_MALFORMED naming the first wrong field
+ */
+export function parseVerifiedReceiptResponse(value: unknown): VerifiedReceiptResponse {
+  let result: ReturnType<typeof schema.safeParse>
+  try {
+    result = schema.safeParse(value)
+  } catch (cause) {
+    // A getter or proxy that throws while being read.
+    throw new VeriotError('READ_MALFORMED', 'response could not be read', { cause })
+  }
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const field = issue?.path.join('.') || '(root)'
+    // Cut: an unrecognized key is quoted in the message, and its name is the sender's choice.
+    const message = `"${field}" ${issue?.message ?? 'is invalid'}`.slice(0, 200)
+    throw new VeriotError('READ_MALFORMED', message, { context: { field: field.slice(0, 100) } })
+  }
+  return result.data
+}
