@@ -4,6 +4,7 @@
 
 import { VeriotError } from '@veriot/core'
 import { z } from 'zod'
+import { parseUntrusted } from './parseUntrusted.ts'
 
 /** Most storage slots one response may answer. */
 export const VERIFIED_READ_MAX_SLOTS = 32
@@ -78,26 +79,13 @@ export type VerifiedReadResponse = z.infer<typeof schema>
  * @throws READ_MALFORMED naming the first wrong field
  */
 export function parseVerifiedReadResponse(value: unknown): VerifiedReadResponse {
-  let result: ReturnType<typeof schema.safeParse>
-  try {
-    result = schema.safeParse(value)
-  } catch (cause) {
-    // A getter or proxy that throws while being read.
-    throw new VeriotError('READ_MALFORMED', 'response could not be read', { cause })
-  }
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    const field = issue?.path.join('.') || '(root)'
-    // Cut: an unrecognized key is quoted in the message, and its name is the sender's choice.
-    const message = `"${field}" ${issue?.message ?? 'is invalid'}`.slice(0, 200)
-    throw new VeriotError('READ_MALFORMED', message, { context: { field: field.slice(0, 100) } })
-  }
-  if (result.data.aggregate !== undefined && result.data.signatures.length > 0) {
+  const data = parseUntrusted(schema, value)
+  if (data.aggregate !== undefined && data.signatures.length > 0) {
     throw new VeriotError(
       'READ_MALFORMED',
       '"aggregate" expected either "signatures" or "aggregate", not both',
       { context: { field: 'aggregate' } },
     )
   }
-  return result.data
+  return data
 }

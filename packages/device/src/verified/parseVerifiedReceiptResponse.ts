@@ -1,8 +1,8 @@
 // The shape of a receipt-proof response (veriot_verifiedReceipt) as it arrives from a node or
 // gateway (untrusted), checked once at the boundary, with sizes bounded like a verified read's.
 
-import { VeriotError } from '@veriot/core'
 import { z } from 'zod'
+import { parseUntrusted } from './parseUntrusted.ts'
 import {
   VERIFIED_READ_MAX_HEADER_BYTES,
   VERIFIED_READ_MAX_SIGNATURES,
@@ -63,19 +63,5 @@ export type VerifiedReceiptResponse = z.infer<typeof schema>
  * @throws READ_MALFORMED naming the first wrong field
  */
 export function parseVerifiedReceiptResponse(value: unknown): VerifiedReceiptResponse {
-  let result: ReturnType<typeof schema.safeParse>
-  try {
-    result = schema.safeParse(value)
-  } catch (cause) {
-    // A getter or proxy that throws while being read.
-    throw new VeriotError('READ_MALFORMED', 'response could not be read', { cause })
-  }
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    const field = issue?.path.join('.') || '(root)'
-    // Cut: an unrecognized key is quoted in the message, and its name is the sender's choice.
-    const message = `"${field}" ${issue?.message ?? 'is invalid'}`.slice(0, 200)
-    throw new VeriotError('READ_MALFORMED', message, { context: { field: field.slice(0, 100) } })
-  }
-  return result.data
+  return parseUntrusted(schema, value)
 }
