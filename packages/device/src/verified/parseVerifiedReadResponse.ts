@@ -4,7 +4,7 @@
 
 import { VeriotError } from '@veriot/core'
 import { z } from 'zod'
-import { parseUntrusted } from './parseUntrusted.ts'
+import { address, boundedArray, hexBytes, hexWord, parseUntrusted } from './parseUntrusted.ts'
 
 /** Most storage slots one response may answer. */
 export const VERIFIED_READ_MAX_SLOTS = 32
@@ -20,17 +20,6 @@ export const VERIFIED_READ_MAX_NODE_BYTES = 1024
 /** Largest RLP block header accepted (consortium chains put validator seals in extraData). */
 export const VERIFIED_READ_MAX_HEADER_BYTES = 16 * 1024
 
-const hexBytes = (maxBytes: number) =>
-  z
-    .string()
-    .max(2 + 2 * maxBytes, `expected at most ${maxBytes} bytes of 0x hex`)
-    .regex(/^0x(?:[0-9a-fA-F]{2})*$/, 'expected 0x hex bytes')
-const hexWord = (bytes: number, what: string) =>
-  z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `expected ${what}`)
-const address = hexWord(20, 'a 0x address (40 hex digits)')
-// The length is checked before the elements are parsed, so a huge array fails fast.
-const boundedArray = <T extends z.ZodType>(element: T, max: number) =>
-  z.array(z.unknown()).max(max, `expected at most ${max} items`).pipe(z.array(element))
 const proof = boundedArray(
   hexBytes(VERIFIED_READ_MAX_NODE_BYTES).min(4, 'expected a trie node'),
   VERIFIED_READ_MAX_PROOF_NODES,

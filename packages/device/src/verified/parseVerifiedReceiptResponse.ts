@@ -2,7 +2,7 @@
 // gateway (untrusted), checked once at the boundary, with sizes bounded like a verified read's.
 
 import { z } from 'zod'
-import { parseUntrusted } from './parseUntrusted.ts'
+import { address, boundedArray, hexBytes, hexWord, parseUntrusted } from './parseUntrusted.ts'
 import {
   VERIFIED_READ_MAX_HEADER_BYTES,
   VERIFIED_READ_MAX_SIGNATURES,
@@ -20,18 +20,6 @@ export const VERIFIED_RECEIPT_MAX_PROOF_NODES = 16
 export const VERIFIED_RECEIPT_MAX_NODE_BYTES = 64 * 1024
 /** Largest transaction index accepted (uint32). */
 export const VERIFIED_RECEIPT_MAX_TRANSACTION_INDEX = 0xffff_ffff
-
-const hexBytes = (maxBytes: number) =>
-  z
-    .string()
-    .max(2 + 2 * maxBytes, `expected at most ${maxBytes} bytes of 0x hex`)
-    .regex(/^0x(?:[0-9a-fA-F]{2})*$/, 'expected 0x hex bytes')
-const hexWord = (bytes: number, what: string) =>
-  z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`), `expected ${what}`)
-const address = hexWord(20, 'a 0x address (40 hex digits)')
-// The length is checked before the elements are parsed, so a huge array fails fast.
-const boundedArray = <T extends z.ZodType>(element: T, max: number) =>
-  z.array(z.unknown()).max(max, `expected at most ${max} items`).pipe(z.array(element))
 
 const schema = z.strictObject({
   chainId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
