@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { deviceRegistryAbi } from '@veriot/contracts'
 import { capabilityToBytes32, firmwareVersionToUint64 } from '@veriot/core'
-import { findLog, verifyVerifiedReceipt } from '@veriot/device'
+import { createVerifyingClient, findLog, verifyVerifiedReceipt } from '@veriot/device'
 import { type Hex, keccak256, pad, parseEther, stringToBytes } from 'viem'
 import { getAnvilAccount } from '../src/anvil/index.ts'
 import { buildReceiptProof } from '../src/authority/buildReceiptProof.ts'
@@ -238,5 +238,30 @@ describe('authority nodes: receipt and event proofs', () => {
       assert.equal(bad.error?.code, -32602, JSON.stringify(params))
       assert.equal(bad.error?.data?.code, 'INVALID_ARGUMENT')
     }
+  })
+
+  test('behavior: the verifying client proves a receipt through the first node that answers, and reports a node\'s "unknown"', async () => {
+    const client = createVerifyingClient({
+      // Port 1 on loopback: nothing listens there; the client moves on to the next node.
+      nodes: ['http://127.0.0.1:1', ...nodes.map((n) => n.url)],
+      chainId: 31337,
+      registry,
+      trustedSigners: policy().trustedSigners,
+      k: 2,
+    })
+    const receipt = await client.receipt({ txHash: grantTx, maxAgeSeconds: 3600 })
+    assert.equal(receipt.status, 1)
+    assert.ok(
+      findLog(receipt, {
+        address: chain.deployment.contracts.DeviceRegistry.address,
+        topic0: CAPABILITY_GRANTED,
+      }),
+    )
+    await assert.rejects(client.receipt({ txHash: keccak256(stringToBytes('never sent')) }), {
+      code: 'TRANSACTION_UNKNOWN',
+    })
+    // "Unknown" is the node's word, not a failure: the nodes are still asked next time.
+    assert.equal((await client.receipt({ txHash: grantTx })).status, 1)
+    assert.equal(client.evidence.length, 0)
   })
 })

@@ -3,14 +3,17 @@
 // failing node for a while, and hands signatures that came with a failed answer to the
 // watchdog as evidence (it checks them against its own chain and convicts provable lies).
 // Asked with `aggregate`, nodes answer with one BLS aggregate for all signers instead.
+// `receipt` does the same for a transaction's receipt and events (verifyVerifiedReceipt).
 // Fails closed: no verified answer from any node is an error, never a default.
 
 import { VeriotError } from '@veriot/core'
 import type { Hex } from '../telemetry/TelemetryDevice.ts'
 import type { Address, VerifiedRead } from '../verified/VerifiedRead.ts'
+import type { VerifiedReceipt } from '../verified/VerifiedReceipt.ts'
 import { verifyAggregateAttestation } from '../verified/verifyAggregateAttestation.ts'
 import { verifyAttestations } from '../verified/verifyAttestations.ts'
 import { verifyVerifiedRead } from '../verified/verifyVerifiedRead.ts'
+import { verifyVerifiedReceipt } from '../verified/verifyVerifiedReceipt.ts'
 import type { AuthoritySet } from './readAuthoritySet.ts'
 
 /** A signature a node passed on with an answer that did not verify. */
@@ -74,6 +77,14 @@ export type VerifyingClient = {
     slots: readonly Hex[]
     maxAgeSeconds?: number
   }): Promise<VerifiedRead>
+  /**
+   * The proven receipt (status and events) of transaction `txHash`, from the first node whose
+   * answer verifies (k per-signer signatures; receipts have no aggregate form). Judge it by its
+   * logs (findLog): the proof binds the receipt to its block and index, not to the hash.
+   * @throws the last node's error code: TRANSACTION_UNKNOWN or BLOCK_NOT_FINAL as a node
+   *   reported it (unproven, so retry later or elsewhere), or the verification's code
+   */
+  receipt(request: { txHash: Hex; maxAgeSeconds?: number }): Promise<VerifiedReceipt>
   /** Replaces the trusted set (e.g. after reading the AuthorityRegistry with a proof). */
   setTrustedSigners(signers: ReadonlySet<Address>): void
   /** Replaces the trusted set and the BLS keys with a set read by readAuthoritySet. */
@@ -95,7 +106,7 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
   let trusted = new Set([...options.trustedSigners].map((s) => s.toLowerCase() as Address))
   let blsKeys = lowercaseKeys(options.trustedBlsKeys ?? new Map())
 
-  async function ask(node: string, params: object): Promise<unknown> {
+  async function ask(node: string, method: string, params: object): Promise<unknown> {
     let response: Response
     try {
       response = await doFetch(node, {
@@ -104,7 +115,7 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
         body: JSON.stringify({
           jsonrpc: '2.0',
           id: 1,
-          method: 'veriot_verifiedRead',
+          method,
           params: [params],
         }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
@@ -123,12 +134,50 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
       )
     }
     if (body.error) {
-      throw new VeriotError(
-        'AUTHORITY_UNREACHABLE',
-        `authority ${node}: ${String(body.error.message ?? 'error').slice(0, 200)}`,
-      )
+      const message = `authority ${node}: ${String(body.error.message ?? 'error').slice(0, 200)}`
+      // A node's word that the block or transaction is not there (yet) proves nothing, but it
+      // tells the device to retry later rather than that the node is down.
+      const reported = body.error.data?.code
+      if (reported === 'BLOCK_NOT_FINAL' || reported === 'TRANSACTION_UNKNOWN') {
+        throw new VeriotError(reported, message, { context: { node } })
+      }
+      throw new VeriotError('AUTHORITY_UNREACHABLE', message)
     }
     return body.result
+  }
+
+  /** Asks the healthy nodes in turn; the first answer `verify` accepts wins. */
+  async function firstVerified<T>(
+    method: string,
+    params: object,
+    verify: (answer: unknown) => Promise<T>,
+  ): Promise<T> {
+    const healthy = options.nodes.filter((n) => (skipUntil.get(n) ?? 0) <= now())
+    const order = healthy.length > 0 ? healthy : [...options.nodes]
+    let last: unknown = new VeriotError('AUTHORITY_UNREACHABLE', 'no authority node configured')
+    for (const node of order) {
+      let answer: unknown
+      try {
+        answer = await ask(node, method, params)
+        return await verify(answer)
+      } catch (err) {
+        last = err
+        const code = err instanceof VeriotError ? err.code : 'INTERNAL'
+        // "Not final yet" or "no such transaction" is not a failure of the node.
+        if (code !== 'BLOCK_NOT_FINAL' && code !== 'TRANSACTION_UNKNOWN') {
+          skipUntil.set(node, now() + penaltyMs)
+        }
+        // A lying node's own signature over a forged header comes with an answer that fails
+        // (quorum or proofs): keep every genuine trusted signature; the watchdog checks each
+        // against the canonical chain and convicts only provable lies.
+        if (answer !== undefined && code !== 'READ_MALFORMED') collectEvidence(node, answer, code)
+      }
+    }
+    throw last
+  }
+
+  function maxAge(maxAgeSeconds: number | undefined) {
+    return maxAgeSeconds !== undefined ? { maxAgeSeconds, now: now() } : {}
   }
 
   /** Signatures in a refused answer that are genuinely by trusted signers over its block. */
@@ -231,38 +280,36 @@ export function createVerifyingClient(options: VerifyingClientOptions): Verifyin
         k,
         address: request.address,
         slots: request.slots,
-        ...(request.maxAgeSeconds !== undefined
-          ? { maxAgeSeconds: request.maxAgeSeconds, now: now() }
-          : {}),
+        ...maxAge(request.maxAgeSeconds),
       }
       // An aggregate only once k trusted signers have BLS keys (a bootstrap set has none yet:
       // readAuthoritySet then reads them through the per-signer path).
       const aggregate =
         options.aggregate === true && [...trusted].filter((s) => blsKeys.has(s)).length >= k
-      const healthy = options.nodes.filter((n) => (skipUntil.get(n) ?? 0) <= now())
-      const order = healthy.length > 0 ? healthy : [...options.nodes]
-      let last: unknown = new VeriotError('AUTHORITY_UNREACHABLE', 'no authority node configured')
-      for (const node of order) {
-        let answer: unknown
-        try {
-          answer = await ask(node, {
-            address: request.address,
-            slots: request.slots,
-            signers: aggregate ? [...trusted].filter((s) => blsKeys.has(s)) : [...trusted],
-            ...(aggregate ? { aggregate: true } : {}),
-          })
-          return await verifyVerifiedRead(answer, policy)
-        } catch (err) {
-          last = err
-          skipUntil.set(node, now() + penaltyMs)
-          const code = err instanceof VeriotError ? err.code : 'INTERNAL'
-          // A lying node's own signature over a forged header comes with an answer that fails
-          // (quorum or proofs): keep every genuine trusted signature; the watchdog checks each
-          // against the canonical chain and convicts only provable lies.
-          if (answer !== undefined && code !== 'READ_MALFORMED') collectEvidence(node, answer, code)
-        }
+      return firstVerified(
+        'veriot_verifiedRead',
+        {
+          address: request.address,
+          slots: request.slots,
+          signers: aggregate ? [...trusted].filter((s) => blsKeys.has(s)) : [...trusted],
+          ...(aggregate ? { aggregate: true } : {}),
+        },
+        (answer) => verifyVerifiedRead(answer, policy),
+      )
+    },
+    async receipt(request) {
+      const policy = {
+        chainId: options.chainId,
+        registry: options.registry,
+        trustedSigners: trusted,
+        k,
+        ...maxAge(request.maxAgeSeconds),
       }
-      throw last
+      return firstVerified(
+        'veriot_verifiedReceipt',
+        { txHash: request.txHash, signers: [...trusted] },
+        (answer) => verifyVerifiedReceipt(answer, policy),
+      )
     },
   }
 }
