@@ -171,6 +171,8 @@ describe('gateway under hostile input', () => {
       duplex: 'half',
     } as RequestInit)
     assert.equal(big.status, 413)
+    // The rest of the body was never read: the connection must not be reused for the next request.
+    assert.equal(big.headers.get('connection'), 'close')
     assert.equal(((await big.json()) as any).error.code, 'TELEMETRY_TOO_LARGE')
     for (const [method, path] of [
       ['GET', '/v1/telemetry'],

@@ -53,6 +53,10 @@ export function createHttpApp(options: {
   attestation?: GatewayAttestation
 }): Hono {
   const app = new Hono()
+  // A body refused for its size is not read to the end, so the connection cannot carry another
+  // request: say so (RFC 9112 §9.6), or a client that pools connections sends its next request
+  // into a socket the server is closing and sees a reset instead of an answer.
+  const CLOSE_AFTER_REFUSED_BODY = { connection: 'close' }
   const refuse = (err: unknown) => {
     const error = rejectionPayload(err)
     return [{ error }, statusOf[error.code] ?? 500] as const
@@ -66,6 +70,7 @@ export function createHttpApp(options: {
         c.json(
           { error: { code: 'INVALID_ARGUMENT', message: '"body" expected at most 1024 bytes' } },
           400,
+          CLOSE_AFTER_REFUSED_BODY,
         ),
     }),
     async (c) => {
@@ -92,6 +97,7 @@ export function createHttpApp(options: {
             },
           },
           400,
+          CLOSE_AFTER_REFUSED_BODY,
         ),
     }),
     async (c) => {
@@ -145,6 +151,7 @@ export function createHttpApp(options: {
             },
           },
           413,
+          CLOSE_AFTER_REFUSED_BODY,
         ),
     }),
     async (c) => {
