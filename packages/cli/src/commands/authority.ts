@@ -21,7 +21,7 @@ import {
 import { getAnvilAccount } from '@veriot/node/anvil'
 import { type Hex, type LocalAccount, parseEther } from 'viem'
 import type { CommandContext } from '../context/createContext.ts'
-import { formatFields } from '../context/output.ts'
+import { formatFields, toJsonLine } from '../context/output.ts'
 import { parseIntegerOption } from '../context/parseIntegerOption.ts'
 
 /** Development accounts the embedded authorities use (0 operator, 8 watchdog, 9 gateway). */
@@ -269,10 +269,6 @@ export async function watchdogCommand(ctx: CommandContext, o: WatchdogOptions): 
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
   }
-}
-
-function toJsonLine(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
 }
 
 /** Evidence from devices: a JSON object or list of secp256k1 or BLS aggregate signed hashes. */

@@ -43,12 +43,10 @@ function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
   }
 }
 
-const writeJson = writeJsonFileDurably
-
 export const readNetworkConfig = (dataDir: string) =>
   readJson(join(dataDir, 'network.json'), network)
 export const writeNetworkConfig = (dataDir: string, value: NetworkConfig) =>
-  writeJson(join(dataDir, 'network.json'), value)
+  writeJsonFileDurably(join(dataDir, 'network.json'), value)
 
 /** The running embedded stack, or undefined when none runs (a stale run.json is ignored). */
 export function readRunInfo(dataDir: string): RunInfo | undefined {
@@ -56,7 +54,7 @@ export function readRunInfo(dataDir: string): RunInfo | undefined {
   return info && isAlive(info.pid) ? info : undefined
 }
 export const writeRunInfo = (dataDir: string, value: RunInfo) =>
-  writeJson(join(dataDir, 'run.json'), value)
+  writeJsonFileDurably(join(dataDir, 'run.json'), value)
 export const removeRunInfo = (dataDir: string) => rmSync(join(dataDir, 'run.json'), { force: true })
 
 export function isAlive(pid: number): boolean {

@@ -1,12 +1,16 @@
 // Writes command results: aligned text for people, one JSON document for scripts (--json).
 
+const replacer = (_k: string, v: unknown) =>
+  typeof v === 'bigint' ? v.toString() : v instanceof Date ? v.toISOString() : v
+
 /** JSON.stringify that writes bigints as decimal strings and dates as ISO strings. */
 export function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Date ? v.toISOString() : v),
-    2,
-  )
+  return JSON.stringify(value, replacer, 2)
+}
+
+/** toJson on one line (a JSON line per event, for a command that runs as a service). */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, replacer)
 }
 
 export type Output = {

@@ -10,6 +10,19 @@ import type { DeviceGuard } from './createDeviceGuard.ts'
 import type { Ingest } from './createIngest.ts'
 import { rejectionPayload } from './rejectionPayload.ts'
 
+/**
+ * Refuses a body over `maxSize` bytes with `code`. The rest of such a body is never read, so the
+ * connection cannot carry another request: the answer says so (Connection: close, RFC 9112
+ * §9.6), or a client that pools connections sends its next request into a socket the server is
+ * closing and sees a reset instead of an answer.
+ */
+function limitBody(maxSize: number, code: string, message: string, status: ContentfulStatusCode) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => c.json({ error: { code, message } }, status, { connection: 'close' }),
+  })
+}
+
 /** HTTP status for each rejection code. */
 const statusOf: Record<string, ContentfulStatusCode> = {
   TELEMETRY_MALFORMED: 400,
@@ -53,10 +66,6 @@ export function createHttpApp(options: {
   attestation?: GatewayAttestation
 }): Hono {
   const app = new Hono()
-  // A body refused for its size is not read to the end, so the connection cannot carry another
-  // request: say so (RFC 9112 §9.6), or a client that pools connections sends its next request
-  // into a socket the server is closing and sees a reset instead of an answer.
-  const CLOSE_AFTER_REFUSED_BODY = { connection: 'close' }
   const refuse = (err: unknown) => {
     const error = rejectionPayload(err)
     return [{ error }, statusOf[error.code] ?? 500] as const
@@ -64,15 +73,7 @@ export function createHttpApp(options: {
   // Attestation (docs/attestation.md): a nonce for a device, then its evidence for that nonce.
   app.post(
     '/v1/attestation/challenge',
-    bodyLimit({
-      maxSize: 1024,
-      onError: (c) =>
-        c.json(
-          { error: { code: 'INVALID_ARGUMENT', message: '"body" expected at most 1024 bytes' } },
-          400,
-          CLOSE_AFTER_REFUSED_BODY,
-        ),
-    }),
+    limitBody(1024, 'INVALID_ARGUMENT', '"body" expected at most 1024 bytes', 400),
     async (c) => {
       const attestation = options.attestation
       if (!attestation) return c.json(...refuse(notDeployed()))
@@ -86,20 +87,12 @@ export function createHttpApp(options: {
   )
   app.post(
     '/v1/attestation',
-    bodyLimit({
-      maxSize: ATTESTATION_EVIDENCE_MAX_JSON_BYTES,
-      onError: (c) =>
-        c.json(
-          {
-            error: {
-              code: 'ATTESTATION_MALFORMED',
-              message: `"body" expected at most ${ATTESTATION_EVIDENCE_MAX_JSON_BYTES} bytes of evidence JSON`,
-            },
-          },
-          400,
-          CLOSE_AFTER_REFUSED_BODY,
-        ),
-    }),
+    limitBody(
+      ATTESTATION_EVIDENCE_MAX_JSON_BYTES,
+      'ATTESTATION_MALFORMED',
+      `"body" expected at most ${ATTESTATION_EVIDENCE_MAX_JSON_BYTES} bytes of evidence JSON`,
+      400,
+    ),
     async (c) => {
       const attestation = options.attestation
       if (!attestation) return c.json(...refuse(notDeployed()))
@@ -140,20 +133,12 @@ export function createHttpApp(options: {
   })
   app.post(
     '/v1/telemetry',
-    bodyLimit({
-      maxSize: TELEMETRY_MAX_BYTES,
-      onError: (c) =>
-        c.json(
-          {
-            error: {
-              code: 'TELEMETRY_TOO_LARGE',
-              message: `"body" expected at most ${TELEMETRY_MAX_BYTES} bytes`,
-            },
-          },
-          413,
-          CLOSE_AFTER_REFUSED_BODY,
-        ),
-    }),
+    limitBody(
+      TELEMETRY_MAX_BYTES,
+      'TELEMETRY_TOO_LARGE',
+      `"body" expected at most ${TELEMETRY_MAX_BYTES} bytes`,
+      413,
+    ),
     async (c) => {
       const bytes = new Uint8Array(await c.req.arrayBuffer())
       try {
