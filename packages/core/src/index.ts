@@ -115,6 +115,7 @@ export {
 } from './telemetry/TelemetryMessage.ts'
 export { telemetryLeafHash } from './telemetry/telemetryLeafHash.ts'
 export { telemetrySigningBytes } from './telemetry/telemetrySigningBytes.ts'
+export { telemetrySigningBytesFromEncoded } from './telemetry/telemetrySigningBytesFromEncoded.ts'
 export {
   type TelemetryKeys,
   verifyTelemetrySignature,

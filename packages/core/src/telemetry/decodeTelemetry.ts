@@ -1,12 +1,11 @@
 // Strict parser for telemetry messages arriving from devices (MQTT, HTTP, files): one
 // canonical encoding in, a frozen message out, a TELEMETRY_* error for anything else.
 
-import { equalBytes } from '@noble/curves/utils.js'
 import { decode } from 'cborg'
 import { VeriotError } from '../errors/VeriotError.ts'
 import { TELEMETRY_MAX_BYTES, type TelemetryMessage } from './TelemetryMessage.ts'
 import { telemetryFromCbor } from './telemetryFromCbor.ts'
-import { telemetryToCbor } from './telemetryToCbor.ts'
+import { isCanonicalTelemetry } from './telemetryToCbor.ts'
 
 // Encoding choices that are valid CBOR (longer integer heads, indefinite lengths) are let
 // through here and refused by the byte comparison below, as TELEMETRY_NOT_CANONICAL; what is
@@ -22,8 +21,11 @@ const DECODE_OPTIONS = {
 /**
  * Decodes a telemetry message and accepts it only in its canonical encoding: the bytes must be
  * exactly what encodeTelemetry writes for the decoded message (map key order, float widths and
- * everything cborg's decoder does not check itself). The signature is not checked here (see
- * verifyTelemetrySignature). The result is frozen; its byte fields are copies.
+ * everything cborg's decoder does not check itself). The field check runs once, on the decoded
+ * value; the re-encode it is compared with skips it (isCanonicalTelemetry). The signature is
+ * not checked here (see verifyTelemetrySignature; telemetrySigningBytesFromEncoded takes the
+ * signed bytes out of `bytes` without encoding again). The result is frozen; its byte fields
+ * are copies.
  *
  * @throws TELEMETRY_TOO_LARGE above 16 KiB; TELEMETRY_MALFORMED for bytes that are not one
  *   CBOR item or a field that is missing, unknown or mistyped (the message and `context.field`
@@ -55,7 +57,7 @@ export function decodeTelemetry(bytes: Uint8Array): TelemetryMessage {
     )
   }
   const message = telemetryFromCbor(value, true)
-  if (!equalBytes(telemetryToCbor(message, true), bytes)) {
+  if (!isCanonicalTelemetry(message, bytes)) {
     throw new VeriotError(
       'TELEMETRY_NOT_CANONICAL',
       '"message" expected the canonical deterministic CBOR encoding, got another encoding of the same message',

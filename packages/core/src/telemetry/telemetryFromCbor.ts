@@ -62,33 +62,30 @@ const SIGNATURE_BYTES: Record<SuiteId, number> = {
 export function telemetryFromCbor(value: unknown, signed: true): TelemetryMessage
 export function telemetryFromCbor(value: unknown, signed: false): UnsignedTelemetry
 export function telemetryFromCbor(value: unknown, signed: boolean): UnsignedTelemetry {
+  // No closures and no strings built ahead of an error: this runs on every received message.
   const fields = mapOf('message', value)
   for (const key of fields.keys()) {
     if (typeof key !== 'string' || !Object.hasOwn(FIELDS, key) || (key === 'g' && !signed)) {
       throw malformed(`message has an unknown field ${describe(key)}`, describe(key))
     }
   }
-  const field = (key: WireKey): unknown => {
-    if (!fields.has(key)) throw malformed(`${label(key)} is missing`, key)
-    return fields.get(key)
-  }
 
-  const version = field('v')
+  const version = requiredField(fields, 'v')
   if (version !== TELEMETRY_VERSION) {
     throw malformed(`${label('v')} expected ${TELEMETRY_VERSION}, got ${describe(version)}`, 'v')
   }
-  const deviceId = bytesOf('d', field('d'), DEVICE_ID_BYTES)
-  const sequence = integerOf('n', field('n'), 1)
-  const timestamp = integerOf('t', field('t'), 0)
-  const type = field('y')
+  const deviceId = bytesOf('d', requiredField(fields, 'd'), DEVICE_ID_BYTES)
+  const sequence = integerOf('n', requiredField(fields, 'n'), 1)
+  const timestamp = integerOf('t', requiredField(fields, 't'), 0)
+  const type = requiredField(fields, 'y')
   if (typeof type !== 'string' || !TYPE.test(type)) {
     throw malformed(
       `${label('y')} expected 1–22 characters of [a-z0-9_.-] starting with a letter or digit, got ${describe(type)}`,
       'y',
     )
   }
-  const readings = readingsOf(field('r'))
-  const suite = field('s')
+  const readings = readingsOf(requiredField(fields, 'r'))
+  const suite = requiredField(fields, 's')
   if (typeof suite !== 'number' || suiteNameOf(suite) === undefined) {
     throw malformed(`${label('s')} expected a suite id 1, 2 or 3, got ${describe(suite)}`, 's')
   }
@@ -113,8 +110,13 @@ export function telemetryFromCbor(value: unknown, signed: boolean): UnsignedTele
     }
     message.auxPublicKey = bytesOf('a', fields.get('a'), auxBytes)
   }
-  if (signed) message.signature = bytesOf('g', field('g'), SIGNATURE_BYTES[suiteId])
+  if (signed) message.signature = bytesOf('g', requiredField(fields, 'g'), SIGNATURE_BYTES[suiteId])
   return Object.freeze(message) as UnsignedTelemetry
+}
+
+function requiredField(fields: Map<unknown, unknown>, key: WireKey): unknown {
+  if (!fields.has(key)) throw malformed(`${label(key)} is missing`, key)
+  return fields.get(key)
 }
 
 function readingsOf(value: unknown): readonly Reading[] {
@@ -125,53 +127,68 @@ function readingsOf(value: unknown): readonly Reading[] {
     )
   }
   const names = new Set<string>()
-  const readings = value.map((item: unknown, i): Reading => {
-    const at = `r[${i}]`
-    const fields = mapOf(at, item)
-    for (const key of fields.keys()) {
-      if (typeof key !== 'string' || !Object.hasOwn(READING_FIELDS, key)) {
-        throw malformed(`"${at}" has an unknown field ${describe(key)}`, `${at}.${String(key)}`)
-      }
-    }
-    const field = (key: ReadingKey): unknown => {
-      if (!fields.has(key))
-        throw malformed(`"${at}.${key}" (${READING_FIELDS[key]}) is missing`, `${at}.${key}`)
-      return fields.get(key)
-    }
-    const name = textOf(`${at}.k`, field('k'), READING_NAME, '1–32 characters of [a-z0-9_.-]')
-    if (names.has(name)) {
-      throw valueInvalid(
-        `"${at}.k" (name) expected unique in the message, got ${JSON.stringify(name)} twice`,
-        `${at}.k`,
-      )
-    }
-    names.add(name)
-    const number = field('v')
-    if (typeof number === 'bigint' || (typeof number === 'number' && !Number.isFinite(number))) {
-      // CBOR integers beyond ±(2^53 − 1) decode as bigint; the encoder writes such values as
-      // floats, so an integer form here is never ours.
-      throw valueInvalid(
-        `"${at}.v" (value) expected a finite number (integers within ±(2^53 − 1)), got ${describe(number)}`,
-        `${at}.v`,
-      )
-    }
-    if (typeof number !== 'number') {
-      throw malformed(`"${at}.v" (value) expected a number, got ${describe(number)}`, `${at}.v`)
-    }
-    const unit = textOf(`${at}.u`, field('u'), UNIT, '1–16 printable ASCII characters')
-    return Object.freeze({ name, value: number, unit })
-  })
+  // As Array.prototype.map, which this replaces: a hole (only an encoder's caller can pass a
+  // sparse array) is skipped and stays a hole.
+  const readings: Reading[] = new Array(value.length)
+  for (let i = 0; i < value.length; i++) {
+    if (i in value) readings[i] = readingOf(value[i], i, names)
+  }
   return Object.freeze(readings)
 }
 
-function textOf(at: string, value: unknown, rule: RegExp, expected: string): string {
-  const what = at.endsWith('.k') ? 'name' : 'unit'
-  if (typeof value !== 'string') {
-    throw malformed(`"${at}" (${what}) expected a string, got ${describe(value)}`, at)
+function readingOf(item: unknown, i: number, names: Set<string>): Reading {
+  if (!(item instanceof Map))
+    throw malformed(`"r[${i}]" expected a CBOR map, got ${describe(item)}`, `r[${i}]`)
+  for (const key of item.keys()) {
+    if (typeof key !== 'string' || !Object.hasOwn(READING_FIELDS, key)) {
+      throw malformed(`"r[${i}]" has an unknown field ${describe(key)}`, `r[${i}].${String(key)}`)
+    }
   }
-  if (!rule.test(value))
-    throw valueInvalid(`"${at}" (${what}) expected ${expected}, got ${describe(value)}`, at)
-  return value
+  const name = requiredReadingField(item, i, 'k')
+  if (typeof name !== 'string' || !READING_NAME.test(name)) {
+    throw textError(i, 'k', name, '1–32 characters of [a-z0-9_.-]')
+  }
+  if (names.has(name)) {
+    throw valueInvalid(
+      `"r[${i}].k" (name) expected unique in the message, got ${JSON.stringify(name)} twice`,
+      `r[${i}].k`,
+    )
+  }
+  names.add(name)
+  const number = requiredReadingField(item, i, 'v')
+  if (typeof number === 'bigint' || (typeof number === 'number' && !Number.isFinite(number))) {
+    // CBOR integers beyond ±(2^53 − 1) decode as bigint; the encoder writes such values as
+    // floats, so an integer form here is never ours.
+    throw valueInvalid(
+      `"r[${i}].v" (value) expected a finite number (integers within ±(2^53 − 1)), got ${describe(number)}`,
+      `r[${i}].v`,
+    )
+  }
+  if (typeof number !== 'number') {
+    throw malformed(`"r[${i}].v" (value) expected a number, got ${describe(number)}`, `r[${i}].v`)
+  }
+  const unit = requiredReadingField(item, i, 'u')
+  if (typeof unit !== 'string' || !UNIT.test(unit)) {
+    throw textError(i, 'u', unit, '1–16 printable ASCII characters')
+  }
+  return Object.freeze({ name, value: number, unit })
+}
+
+function requiredReadingField(fields: Map<unknown, unknown>, i: number, key: ReadingKey): unknown {
+  if (!fields.has(key)) {
+    throw malformed(`"r[${i}].${key}" (${READING_FIELDS[key]}) is missing`, `r[${i}].${key}`)
+  }
+  return fields.get(key)
+}
+
+/** The error of a reading name (`k`) or unit (`u`) that is not a string or breaks its rule. */
+function textError(i: number, key: 'k' | 'u', value: unknown, expected: string): VeriotError {
+  const at = `r[${i}].${key}`
+  const what = READING_FIELDS[key]
+  if (typeof value !== 'string') {
+    return malformed(`"${at}" (${what}) expected a string, got ${describe(value)}`, at)
+  }
+  return valueInvalid(`"${at}" (${what}) expected ${expected}, got ${describe(value)}`, at)
 }
 
 function mapOf(at: string, value: unknown): Map<unknown, unknown> {

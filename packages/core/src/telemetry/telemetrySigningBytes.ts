@@ -10,7 +10,8 @@ const PREFIX = Uint8Array.of(...new TextEncoder().encode(TELEMETRY_DOMAIN), 0x00
 /**
  * utf8("VERIOT/telemetry/v1") ‖ 0x00 ‖ CBOR(message without `g`), the CBOR being the same
  * deterministic encoding as encodeTelemetry. A `signature` property on `message` is ignored,
- * so a received message gives back the bytes its signature covers.
+ * so a received message gives back the bytes its signature covers (a receiver that still holds
+ * the accepted encoding gets the same bytes cheaper from telemetrySigningBytesFromEncoded).
  *
  * @throws TELEMETRY_MALFORMED / TELEMETRY_VALUE_INVALID like encodeTelemetry.
  * @example

@@ -31,14 +31,22 @@ export type TelemetryKeys = {
  * registered hash with auxKeyHashOf first). The suite itself must be compared with the
  * registered one by the caller (SUITE_MISMATCH).
  *
+ * `signingBytes`, when the caller already has them, must be telemetrySigningBytes(message): a
+ * gateway passes telemetrySigningBytesFromEncoded of the bytes it received, which slices them
+ * instead of re-encoding the message.
+ *
  * Pure and fails closed: any malformed field, wrong length, missing key or exception gives false.
  *
  * @example
  * const ok = verifyTelemetrySignature(decodeTelemetry(payload), { p256PublicKey, auxPublicKey })
  */
-export function verifyTelemetrySignature(message: TelemetryMessage, keys: TelemetryKeys): boolean {
+export function verifyTelemetrySignature(
+  message: TelemetryMessage,
+  keys: TelemetryKeys,
+  signingBytes?: Uint8Array,
+): boolean {
   try {
-    const signed = telemetrySigningBytes(message)
+    const signed = signingBytes ?? telemetrySigningBytes(message)
     const { signature } = message
     if (!(signature instanceof Uint8Array)) return false
     const aux = keys.auxPublicKey

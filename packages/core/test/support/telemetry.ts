@@ -62,38 +62,110 @@ const VALUE = fc.oneof(
   fc.constantFrom(0, -0, 2 ** 53, -(2 ** 53), 5e-324, 3 * 2 ** -24, 65504, 1e300),
 )
 
-const READINGS = fc.uniqueArray(
-  fc.record({ name: NAME, value: VALUE, unit: UNIT }) as fc.Arbitrary<Reading>,
-  { minLength: 1, maxLength: 64, selector: (r) => r.name },
+/** Float edge values: float16 / float32 / float64 limits, subnormals of each, −0, 2^53 ± 1. */
+export const EDGE_VALUE: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(
+    0,
+    -0,
+    23,
+    24,
+    -24,
+    -25,
+    255,
+    256,
+    65535,
+    65536,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    2 ** 53,
+    -(2 ** 53),
+    2 ** 64,
+    65504, // largest float16
+    -65504,
+    65505,
+    65520, // rounds to float16 Infinity: float32
+    2 ** -14, // smallest normal float16
+    2 ** -24, // smallest float16 subnormal
+    -(2 ** -24),
+    3 * 2 ** -24, // float16 subnormal that cborg writes as float32
+    2 ** -25,
+    2 ** -126, // smallest normal float32
+    2 ** -149, // smallest float32 subnormal
+    -(2 ** -149),
+    3 * 2 ** -149,
+    2 ** -150,
+    3.4028234663852886e38, // largest float32
+    3.4028235677973366e38,
+    2.2250738585072014e-308, // smallest normal float64
+    2.225073858507201e-308, // largest float64 subnormal
+    5e-324, // smallest float64 subnormal
+    -5e-324,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.EPSILON,
+    0.1,
+    1 / 3,
+  ),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.float({ noNaN: true, noDefaultInfinity: true }), // exact float32 values
+  // Exact float16 values, subnormals included: an 11-bit mantissa times 2^e.
+  fc
+    .tuple(fc.integer({ min: -2047, max: 2047 }), fc.integer({ min: -34, max: 15 }))
+    .map(([m, e]) => m * 2 ** e),
+  fc.integer(),
+  fc.maxSafeInteger(),
 )
 
-/** Any valid unsigned message of any suite. */
-export const unsignedTelemetryArb: fc.Arbitrary<UnsignedTelemetry> = fc
-  .record({
-    deviceId: fc.uint8Array({ minLength: 32, maxLength: 32 }),
-    sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-    timestamp: fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.maxSafeNat()),
-    type: TYPE,
-    readings: READINGS,
-    suite: fc.constantFrom<SuiteId>(1, 2, 3),
-    withAux: fc.boolean(),
-    auxSeed: fc.nat(255),
+function readingsArb(value: fc.Arbitrary<number>): fc.Arbitrary<Reading[]> {
+  return fc.uniqueArray(fc.record({ name: NAME, value, unit: UNIT }) as fc.Arbitrary<Reading>, {
+    minLength: 1,
+    maxLength: 64,
+    selector: (r) => r.name,
   })
-  .map(({ withAux, auxSeed, ...rest }) => {
-    const auxBytes = AUX_KEY_BYTES[rest.suite]
-    const message: UnsignedTelemetry = { version: 1, ...rest }
-    return withAux && auxBytes !== undefined
-      ? { ...message, auxPublicKey: new Uint8Array(auxBytes).fill(auxSeed) }
-      : message
-  })
+}
 
-/** Any valid message, with random signature bytes of the suite's length. */
-export const telemetryMessageArb: fc.Arbitrary<TelemetryMessage> = unsignedTelemetryArb.chain(
-  (unsigned) =>
+/** Any valid unsigned message of any suite, reading values drawn from `value`. */
+export function unsignedTelemetryArbWith(
+  value: fc.Arbitrary<number>,
+): fc.Arbitrary<UnsignedTelemetry> {
+  return fc
+    .record({
+      deviceId: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      timestamp: fc.oneof(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.maxSafeNat()),
+      type: TYPE,
+      readings: readingsArb(value),
+      suite: fc.constantFrom<SuiteId>(1, 2, 3),
+      withAux: fc.boolean(),
+      auxSeed: fc.nat(255),
+    })
+    .map(({ withAux, auxSeed, ...rest }) => {
+      const auxBytes = AUX_KEY_BYTES[rest.suite]
+      const message: UnsignedTelemetry = { version: 1, ...rest }
+      return withAux && auxBytes !== undefined
+        ? { ...message, auxPublicKey: new Uint8Array(auxBytes).fill(auxSeed) }
+        : message
+    })
+}
+
+/** Any valid message, reading values drawn from `value`, random signature bytes of the suite's length. */
+export function telemetryMessageArbWith(
+  value: fc.Arbitrary<number>,
+): fc.Arbitrary<TelemetryMessage> {
+  return unsignedTelemetryArbWith(value).chain((unsigned) =>
     fc
       .uint8Array({
         minLength: SIGNATURE_BYTES[unsigned.suite],
         maxLength: SIGNATURE_BYTES[unsigned.suite],
       })
       .map((signature) => ({ ...unsigned, signature })),
-)
+  )
+}
+
+/** Any valid unsigned message of any suite. */
+export const unsignedTelemetryArb: fc.Arbitrary<UnsignedTelemetry> = unsignedTelemetryArbWith(VALUE)
+
+/** Any valid message, with random signature bytes of the suite's length. */
+export const telemetryMessageArb: fc.Arbitrary<TelemetryMessage> = telemetryMessageArbWith(VALUE)
