@@ -55,6 +55,7 @@ function setup(file = ':memory:') {
   } as DeviceRecord
   const devices: DeviceCache = {
     get: async () => record,
+    peek: () => record,
     invalidate: () => {},
     sync: async () => {},
     stop: () => {},

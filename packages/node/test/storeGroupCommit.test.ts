@@ -3,7 +3,7 @@
 // and duplicate checks see the earlier readings of the same group; a failed commit refuses
 // every reading of its group and leaves none of them stored.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -203,6 +203,27 @@ describe('SQLite store: group commit', () => {
       ])
     } finally {
       await store.close()
+    }
+  })
+
+  test('error: a failed flush to disk refuses its group and every later append', async () => {
+    const { file, store } = openStore()
+    try {
+      // Whatever the cause (here the log is gone from the folder before the first flush opened
+      // it), once a flush fails nothing written after it is known to be on disk: refuse, never
+      // acknowledge.
+      unlinkSync(`${file}-wal`)
+      await assert.rejects(store.appendReading(reading(1, 2)), (err: VeriotError) => {
+        assert.equal(err.code, 'STORE_FAILED')
+        assert.match(err.message, /flushing a group of 1 readings to disk failed/)
+        return true
+      })
+      await assert.rejects(store.appendReading(reading(1, 3)), {
+        code: 'STORE_FAILED',
+        message: /an earlier flush to disk failed/,
+      })
+    } finally {
+      await store.close().catch(() => {})
     }
   })
 

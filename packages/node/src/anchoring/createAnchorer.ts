@@ -6,10 +6,10 @@
 
 import { telemetryAnchorAbi } from '@veriot/contracts'
 import { merkleRoot, VeriotError } from '@veriot/core'
-import { type Address, bytesToHex, type Hex, hexToBytes } from 'viem'
+import { type Address, bytesToHex, type Hex } from 'viem'
 import type { ChainConnection } from '../chain/connectChain.ts'
 import { toVeriotError } from '../chain/toVeriotError.ts'
-import type { Batch, TelemetryStore } from '../store/TelemetryStore.ts'
+import type { Batch, TelemetryStore, UnbatchedReading } from '../store/TelemetryStore.ts'
 
 export type AnchorerOptions = {
   store: TelemetryStore
@@ -19,8 +19,10 @@ export type AnchorerOptions = {
   batchSize?: number
   /** Close a batch when the oldest waiting reading is this old, ms. Default 10 000. */
   maxBatchAgeMs?: number
-  /** Pause between passes, ms. Default 500. */
+  /** Pause between passes that found nothing to do, ms. Default 500. */
   intervalMs?: number
+  /** How often a sent transaction's receipt is looked for, ms. Default 250. */
+  receiptPollMs?: number
   now?: () => number
   onEvent?: (event: AnchorEvent) => void
 }
@@ -50,7 +52,7 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
   const maxAge = options.maxBatchAgeMs ?? 10_000
   const now = options.now ?? Date.now
   let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
+  let running: Promise<boolean> | undefined
   let stopped = false
 
   const gateway = (): Address => {
@@ -124,7 +126,11 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     const txHash = await wallet.writeContract(request)
     await store.markBatchSent(batch.id, txHash)
     options.onEvent?.({ kind: 'anchor-sent', batchId: batch.id, txHash })
-    const receipt = await conn.publicClient.waitForTransactionReceipt({ hash: txHash })
+    // viem's default for a chain without a block time is 4 s between looks; anvil mines at once.
+    const receipt = await conn.publicClient.waitForTransactionReceipt({
+      hash: txHash,
+      pollingInterval: options.receiptPollMs ?? 250,
+    })
     if (receipt.status !== 'success') {
       throw new VeriotError('TX_FAILED', `anchor tx ${txHash} for batch ${batch.id} reverted`)
     }
@@ -137,41 +143,53 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     })
   }
 
-  async function anchorPending(): Promise<void> {
+  /** Anchors what is not anchored yet; true when it anchored any (a batch still in the mempool is not progress). */
+  async function anchorPending(): Promise<boolean> {
+    let progress = false
     for (const batch of await store.getUnanchoredBatches()) {
-      if (stopped) return
+      if (stopped) break
       const next = await reconcile(batch)
       if (next === 'send') await send(batch)
+      if (next !== 'wait') progress = true
     }
+    return progress
   }
 
-  async function closeBatches(force: boolean): Promise<void> {
-    for (;;) {
+  /** Closes the batches that are due; true when it closed any. */
+  async function closeBatches(force: boolean): Promise<boolean> {
+    for (let closed = false; ; closed = true) {
       const oldest = await store.getOldestUnbatchedAt()
-      if (oldest === undefined) return
+      if (oldest === undefined) return closed
       const readings = await store.getUnbatched(batchSize)
       const due = readings.length >= batchSize || now() - oldest >= maxAge || force
-      if (!due || readings.length === 0) return
-      const root = bytesToHex(merkleRoot(readings.map((r) => hexToBytes(r.id))))
-      const timestamps = readings.map((r) => r.timestamp)
+      if (!due || readings.length === 0) return closed
+      let firstTimestamp = Number.POSITIVE_INFINITY
+      let lastTimestamp = Number.NEGATIVE_INFINITY
+      for (const r of readings) {
+        if (r.timestamp < firstTimestamp) firstTimestamp = r.timestamp
+        if (r.timestamp > lastTimestamp) lastTimestamp = r.timestamp
+      }
       const batch = await store.createBatch({
-        readingIds: readings.map((r) => r.id),
-        root,
-        firstTimestamp: Math.min(...timestamps),
-        lastTimestamp: Math.max(...timestamps),
+        firstPos: (readings[0] as UnbatchedReading).pos,
+        count: readings.length,
+        root: bytesToHex(merkleRoot(readings.map((r) => r.id))),
+        firstTimestamp,
+        lastTimestamp,
         createdAt: now(),
       })
       options.onEvent?.({ kind: 'batch-closed', batch })
-      if (readings.length < batchSize) return
+      if (readings.length < batchSize) return true
     }
   }
 
-  async function pass(force: boolean): Promise<void> {
-    await closeBatches(force)
-    await anchorPending()
+  /** One pass; true when it found work (then the next pass follows at once). */
+  async function pass(force: boolean): Promise<boolean> {
+    const closed = await closeBatches(force)
+    const anchored = await anchorPending()
+    return closed || anchored
   }
 
-  function guarded(force: boolean): Promise<void> {
+  function guarded(force: boolean): Promise<boolean> {
     running ??= pass(force)
       .catch((err) => {
         // Callers get the same VeriotError as the event (a code, no raw viem error with URLs).
@@ -186,18 +204,22 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
   }
 
   return {
-    runOnce: () => guarded(false),
+    runOnce: async () => {
+      await guarded(false)
+    },
     async flush() {
       if (running) await running.catch(() => {})
       await guarded(true)
     },
     start() {
+      // Busy (a pass found batches to close or anchor): go again at once, so anchoring keeps
+      // up with ingest; idle or failing: wait.
       const tick = () => {
         if (stopped) return
         guarded(false)
-          .catch(() => {})
-          .finally(() => {
-            if (!stopped) timer = setTimeout(tick, options.intervalMs ?? 500)
+          .catch(() => false)
+          .then((busy) => {
+            if (!stopped) timer = setTimeout(tick, busy ? 0 : (options.intervalMs ?? 500))
           })
       }
       tick()

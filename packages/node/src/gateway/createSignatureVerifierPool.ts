@@ -23,10 +23,15 @@ const MAX_BATCH = 256
 
 export type TelemetrySignatureVerifier = {
   /**
-   * verifyTelemetrySignature, possibly on another thread. Answers in call order.
+   * verifyTelemetrySignature, possibly on another thread. Answers in call order. `signingBytes`
+   * as for verifyTelemetrySignature: telemetrySigningBytes(message), when the caller has them.
    * @throws INTERNAL when a worker failed (the message was not judged)
    */
-  verify(message: TelemetryMessage, keys: TelemetryKeys): Promise<boolean>
+  verify(
+    message: TelemetryMessage,
+    keys: TelemetryKeys,
+    signingBytes?: Uint8Array,
+  ): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -162,7 +167,7 @@ export function createSignatureVerifierPool(threads: number): TelemetrySignature
   }
 
   return {
-    verify(message, keys) {
+    verify(message, keys, signingBytes) {
       // Offloaded only where the worker's check is the whole of verifyTelemetrySignature:
       // P-256 with well-formed lengths and no auxiliary key. Anything else is checked here.
       if (
@@ -175,14 +180,14 @@ export function createSignatureVerifierPool(threads: number): TelemetrySignature
         keys.p256PublicKey.length !== PUBLIC_KEY_BYTES
       ) {
         return order.length === 0
-          ? Promise.resolve(verifyTelemetrySignature(message, keys))
+          ? Promise.resolve(verifyTelemetrySignature(message, keys, signingBytes))
           : // Keep the call order: answer after the jobs already waiting.
             new Promise<boolean>((resolve, reject) => {
               order.push({
                 signature: message.signature,
                 signed: new Uint8Array(0),
                 publicKey: keys.p256PublicKey,
-                result: verifyTelemetrySignature(message, keys),
+                result: verifyTelemetrySignature(message, keys, signingBytes),
                 resolve,
                 reject,
               })
@@ -191,7 +196,7 @@ export function createSignatureVerifierPool(threads: number): TelemetrySignature
       }
       let signed: Uint8Array
       try {
-        signed = telemetrySigningBytes(message)
+        signed = signingBytes ?? telemetrySigningBytes(message)
       } catch {
         return Promise.resolve(false) // as verifyTelemetrySignature: fails closed
       }

@@ -24,6 +24,16 @@ export type StoredReading = ReadingInput & {
   leafIndex: number | undefined
 }
 
+/** A stored reading that is in no batch yet, as the anchorer needs it. */
+export type UnbatchedReading = {
+  /** Its place in arrival order; batches are runs of consecutive positions. */
+  pos: number
+  /** Reading id = Merkle leaf hash, 32 bytes. */
+  id: Uint8Array
+  timestamp: number
+  receivedAt: number
+}
+
 export type BatchStatus = 'pending' | 'sent' | 'anchored'
 
 export type Batch = {
@@ -62,13 +72,19 @@ export type TelemetryStore = {
   getReading(id: Hex): Promise<StoredReading | undefined>
   /** Most recent readings first, optionally of one device. */
   listReadings(filter: { deviceId?: Hex; limit: number }): Promise<StoredReading[]>
-  /** Up to `limit` readings not yet in a batch, oldest first. */
-  getUnbatched(limit: number): Promise<StoredReading[]>
+  /** Up to `limit` readings not yet in a batch, in arrival order (the order of their leaves). */
+  getUnbatched(limit: number): Promise<UnbatchedReading[]>
   /** Oldest receivedAt among unbatched readings, to close batches by age. */
   getOldestUnbatchedAt(): Promise<number | undefined>
-  /** Creates a batch of exactly these readings (in leaf order) atomically. */
+  /**
+   * Creates, atomically and durably, the batch of the `count` readings from position
+   * `firstPos` on, leaf i being the reading at `firstPos + i`: the next readings in arrival
+   * order, as getUnbatched returned them.
+   * @throws STORE_FAILED when they are not the next `count` unbatched readings
+   */
   createBatch(batch: {
-    readingIds: Hex[]
+    firstPos: number
+    count: number
     root: Hex
     firstTimestamp: number
     lastTimestamp: number

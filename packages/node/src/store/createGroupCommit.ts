@@ -25,11 +25,20 @@ export type GroupCommitOptions<T, R> = {
    * every item of the group is refused with `onGroupError(error)`.
    */
   commit(items: readonly T[]): ReadonlyArray<GroupOutcome<R>>
-  /** The error each item of a failed group is refused with. */
-  onGroupError(cause: unknown, size: number): unknown
+  /**
+   * The error each item of a failed group is refused with; `stage` says whether the commit
+   * failed (nothing of the group is stored) or making it durable did.
+   */
+  onGroupError(cause: unknown, size: number, stage: 'commit' | 'durable'): unknown
   /** Largest group; more queued items wait for the next one. Default 1024. */
   maxGroup?: number
-  /** Told after every commit attempt, for metrics. */
+  /**
+   * Makes a committed group durable (e.g. the fsync of the log, off the event loop); outcomes
+   * settle only after it resolved. When it rejects, every item of the group is refused with
+   * `onGroupError`. Default: none (the commit itself is durable).
+   */
+  durable?: () => Promise<void>
+  /** Told after every commit attempt, for metrics (`ms`: time inside the commit). */
   onCommit?: (info: { size: number; ms: number; failed: boolean }) => void
 }
 
@@ -41,8 +50,10 @@ type Waiter<T, R> = { item: T; resolve(value: R): void; reject(error: unknown): 
  * of the network joins it. Under light load a group holds one item and costs what a single
  * write did.
  *
- * Outcomes settle only after the commit returned, refusals included: a failed commit refuses
- * every item of its group, also those the group would have refused for their own reasons.
+ * Outcomes settle only after the commit returned (and, with `durable`, after the group is
+ * durable), refusals included: a failed commit refuses every item of its group, also those the
+ * group would have refused for their own reasons. The next group may commit while one waits
+ * to be durable.
  *
  * @example
  * const group = createGroupCommit({ commit: (rows) => db.transaction(insertAll)(rows), onGroupError })
@@ -75,15 +86,24 @@ export function createGroupCommit<T, R>(options: GroupCommitOptions<T, R>): Grou
       }
     } catch (cause) {
       options.onCommit?.({ size: group.length, ms: performance.now() - start, failed: true })
-      const error = options.onGroupError(cause, group.length)
+      const error = options.onGroupError(cause, group.length, 'commit')
       for (const w of group) w.reject(error)
       return
     }
     options.onCommit?.({ size: group.length, ms: performance.now() - start, failed: false })
-    group.forEach((w, i) => {
-      const outcome = outcomes[i] as GroupOutcome<R>
-      if (outcome.ok) w.resolve(outcome.value)
-      else w.reject(outcome.error)
+    const settle = () =>
+      group.forEach((w, i) => {
+        const outcome = outcomes[i] as GroupOutcome<R>
+        if (outcome.ok) w.resolve(outcome.value)
+        else w.reject(outcome.error)
+      })
+    if (!options.durable) {
+      settle()
+      return
+    }
+    options.durable().then(settle, (cause) => {
+      const error = options.onGroupError(cause, group.length, 'durable')
+      for (const w of group) w.reject(error)
     })
   }
 
