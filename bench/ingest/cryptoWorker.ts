@@ -1,13 +1,16 @@
 // Worker thread for the ingest benchmark's CPU work outside the gateway: pre-signing telemetry
-// (so device-side signing is not timed) and the raw verify baseline, which verifies pre-made
-// signatures with the gateway's own verifyTelemetrySignature.
+// (so device-side signing is not timed) and the verify baselines over pre-made signatures:
+// `raw`, the P-256 check alone (verifyP256, the gateway's one rule on OpenSSL, over signing
+// bytes made before timing), and `message`, verifyTelemetrySignature of a decoded message
+// (which rebuilds the signing bytes by re-encoding the message first).
 
 import { parentPort, workerData } from 'node:worker_threads'
 import {
   decodeTelemetry,
   encodeTelemetry,
   Suite,
-  type TelemetryMessage,
+  telemetrySigningBytes,
+  verifyP256,
   verifyTelemetrySignature,
 } from '@veriot/core'
 import { createTelemetrySigner, signTelemetry } from '@veriot/device'
@@ -24,8 +27,11 @@ export type SignTask = {
   devices: Array<{ secretKey: Uint8Array; deviceId: Hex; count: number }>
   timestamp: number
 }
+/** What a baseline thread times per message: the P-256 check alone, or the whole message check. */
+export type VerifyMode = 'raw' | 'message'
 export type VerifyTask = {
   task: 'verify'
+  mode: VerifyMode
   messages: Uint8Array[]
   publicKeys: Record<Hex, Uint8Array>
   warmup: number
@@ -69,25 +75,26 @@ if (task.task === 'sign') {
   }
   port.postMessage({ kind: 'signed', messages } satisfies SignedMessage)
 } else {
-  // Decoding is the gateway's work too, but not the signature check: done before timing.
-  const decoded: Array<[TelemetryMessage, { p256PublicKey: Uint8Array }]> = task.messages.map(
-    (bytes) => {
-      const message = decodeTelemetry(bytes)
-      const key = task.publicKeys[bytesToHex(message.deviceId)]
-      if (!key) throw new Error(`no public key for device ${bytesToHex(message.deviceId)}`)
-      return [message, { p256PublicKey: key }]
-    },
-  )
-  // Warm-up: JIT and noble's lazily built base-point tables.
-  for (let i = 0; i < task.warmup; i++) {
-    const [message, keys] = decoded[i % decoded.length] as (typeof decoded)[number]
-    verifyTelemetrySignature(message, keys)
-  }
+  // Decoding (and, for `raw`, the signing bytes) is the gateway's work too, not the signature
+  // check: done before timing.
+  const jobs = task.messages.map((bytes) => {
+    const message = decodeTelemetry(bytes)
+    const key = task.publicKeys[bytesToHex(message.deviceId)]
+    if (!key) throw new Error(`no public key for device ${bytesToHex(message.deviceId)}`)
+    return { message, keys: { p256PublicKey: key }, signed: telemetrySigningBytes(message) }
+  })
+  const check =
+    task.mode === 'raw'
+      ? (job: (typeof jobs)[number]) =>
+          verifyP256(job.message.signature, job.signed, job.keys.p256PublicKey)
+      : (job: (typeof jobs)[number]) => verifyTelemetrySignature(job.message, job.keys)
+  // Warm-up: JIT, imported keys.
+  for (let i = 0; i < task.warmup; i++) check(jobs[i % jobs.length] as (typeof jobs)[number])
   port.once('message', () => {
     const schedBefore = readThreadSchedStat()
     const start = performance.now()
     let valid = 0
-    for (const [message, keys] of decoded) if (verifyTelemetrySignature(message, keys)) valid++
+    for (const job of jobs) if (check(job)) valid++
     const ms = performance.now() - start
     const sched = diffSchedStat(schedBefore, readThreadSchedStat())
     port.postMessage({
@@ -95,7 +102,7 @@ if (task.task === 'sign') {
       ms,
       sched,
       valid,
-      verified: decoded.length,
+      verified: jobs.length,
     } satisfies VerifiedMessage)
   })
   port.postMessage({ kind: 'ready' } satisfies ReadyMessage)

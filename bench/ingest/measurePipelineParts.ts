@@ -1,12 +1,14 @@
 // CPU cost of each pure step the gateway runs per reading, on the calling thread and in the
 // same run as the ingest measurements, so the ingest figures can be taken apart: decoding
-// (CBOR decode + canonical re-encode), the reading id (SHA-256), the signing bytes (CBOR
-// encode) and the P-256 check itself.
+// (CBOR decode + canonical re-encode), the reading id (SHA-256), the signing bytes (cut from the
+// received bytes, as the gateway does, and re-encoded, as verifyTelemetrySignature alone does)
+// and the P-256 check itself.
 
 import {
   decodeTelemetry,
   readingIdOf,
   telemetrySigningBytes,
+  telemetrySigningBytesFromEncoded,
   verifyP256,
   verifyTelemetrySignature,
 } from '@veriot/core'
@@ -18,6 +20,7 @@ export type PipelinePartsUs = {
   decodeTelemetry: number
   readingIdOf: number
   telemetrySigningBytes: number
+  telemetrySigningBytesFromEncoded: number
   verifyP256: number
   verifyTelemetrySignature: number
 }
@@ -34,6 +37,11 @@ export function measurePipelineParts(
     decodeTelemetry: (i) => decodeTelemetry(messages[i] as Uint8Array),
     readingIdOf: (i) => readingIdOf(messages[i] as Uint8Array),
     telemetrySigningBytes: (i) => telemetrySigningBytes(decoded[i] as (typeof decoded)[number]),
+    telemetrySigningBytesFromEncoded: (i) =>
+      telemetrySigningBytesFromEncoded(
+        messages[i] as Uint8Array,
+        decoded[i] as (typeof decoded)[number],
+      ),
     verifyP256: (i) => {
       const m = decoded[i] as (typeof decoded)[number]
       if (!verifyP256(m.signature, signed[i] as Uint8Array, keys[i] as Uint8Array)) {

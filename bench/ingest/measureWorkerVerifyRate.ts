@@ -1,16 +1,18 @@
-// The raw verify baseline: `threads` worker threads verify their share of pre-made signatures
-// with verifyTelemetrySignature, all started together; the rate is all of them over the wall
+// The verify baselines: `threads` worker threads verify their share of pre-made signatures
+// (`raw`: verifyP256 over signing bytes made before timing; `message`:
+// verifyTelemetrySignature of decoded messages), all started together; the rate is all of them over the wall
 // time from "go" to the last one finishing. Each worker also reports how long it waited for a
 // core, for the contention-corrected rate.
 
 import type { Hex } from 'viem'
 import { nextMessage } from '../threads/nextMessage.ts'
 import { startTsWorker } from '../threads/startTsWorker.ts'
-import type { ReadyMessage, VerifiedMessage, VerifyTask } from './cryptoWorker.ts'
+import type { ReadyMessage, VerifiedMessage, VerifyMode, VerifyTask } from './cryptoWorker.ts'
 
 const WORKER = new URL('./cryptoWorker.ts', import.meta.url)
 
 export type VerifyRate = {
+  mode: VerifyMode
   threads: number
   verified: number
   seconds: number
@@ -33,10 +35,12 @@ export async function measureWorkerVerifyRate(
   messages: readonly Uint8Array[],
   publicKeys: Record<Hex, Uint8Array>,
   threads: number,
+  mode: VerifyMode,
 ): Promise<VerifyRate> {
   const workers = Array.from({ length: threads }, (_, t) => {
     const task: VerifyTask = {
       task: 'verify',
+      mode,
       messages: messages.filter((_, i) => i % threads === t),
       publicKeys,
       warmup: 20,
@@ -58,6 +62,7 @@ export async function measureWorkerVerifyRate(
     const sum = (f: (r: VerifiedMessage) => number) => results.reduce((a, r) => a + f(r), 0)
     const waitOf = (r: VerifiedMessage) => r.sched?.runQueueWaitMs ?? 0
     return {
+      mode,
       threads,
       verified,
       seconds,

@@ -514,7 +514,7 @@ function addGatewayOptions(cmd: Command): void {
     )
     .option('--host <address>', 'interface the gateway listens on', '127.0.0.1')
     .option('--mqtt-url <url>', 'use this external MQTT broker instead of the embedded one')
-    .option('--batch-size <n>', 'close a batch at this many readings', '256')
+    .option('--batch-size <n>', 'close a batch at this many readings (at most)', '8192')
     .option('--batch-age <ms>', 'close a batch when its oldest reading is this old', '10000')
     .option('--max-skew <ms>', 'how far ahead of the gateway clock a reading may be', '300000')
     .option('--max-age <ms>', 'how old a reading may be (offline backlogs)', '86400000')

@@ -15,13 +15,17 @@ export type AnchorerOptions = {
   store: TelemetryStore
   conn: ChainConnection
   anchorAddress: Address
-  /** Close a batch when this many readings wait. Default 256. */
+  /**
+   * Close a batch when this many readings wait (the most a batch holds). Default 8192: one anchor
+   * costs ~48 000 gas whatever its size, so ~6 gas per reading when full; at lower rates batches
+   * close by age, smaller.
+   */
   batchSize?: number
   /** Close a batch when the oldest waiting reading is this old, ms. Default 10 000. */
   maxBatchAgeMs?: number
   /** Pause between passes that found nothing to do, ms. Default 500. */
   intervalMs?: number
-  /** How often a sent transaction's receipt is looked for, ms. Default 250. */
+  /** How often a sent transaction's receipt is looked for, ms. Default 100. */
   receiptPollMs?: number
   now?: () => number
   onEvent?: (event: AnchorEvent) => void
@@ -48,7 +52,7 @@ export type Anchorer = {
 
 export function createAnchorer(options: AnchorerOptions): Anchorer {
   const { store, conn, anchorAddress } = options
-  const batchSize = options.batchSize ?? 256
+  const batchSize = options.batchSize ?? 8192
   const maxAge = options.maxBatchAgeMs ?? 10_000
   const now = options.now ?? Date.now
   let timer: NodeJS.Timeout | undefined
@@ -126,10 +130,11 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     const txHash = await wallet.writeContract(request)
     await store.markBatchSent(batch.id, txHash)
     options.onEvent?.({ kind: 'anchor-sent', batchId: batch.id, txHash })
-    // viem's default for a chain without a block time is 4 s between looks; anvil mines at once.
+    // viem's default for a chain without a block time is 4 s between looks: far too slow for a
+    // chain that mines at once (anvil) or every 1–2 s (consortium chains, L2s).
     const receipt = await conn.publicClient.waitForTransactionReceipt({
       hash: txHash,
-      pollingInterval: options.receiptPollMs ?? 250,
+      pollingInterval: options.receiptPollMs ?? 100,
     })
     if (receipt.status !== 'success') {
       throw new VeriotError('TX_FAILED', `anchor tx ${txHash} for batch ${batch.id} reverted`)

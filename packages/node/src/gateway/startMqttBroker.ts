@@ -89,7 +89,10 @@ export async function startMqttBroker(options: MqttBrokerOptions): Promise<MqttB
       })
       return callback(new Error(`TOPIC_FORBIDDEN: ${packet.topic}`))
     }
-    const payload = new Uint8Array(packet.payload as Buffer)
+    // A view, not a copy: the parser gives each packet a payload of its own, and decodeTelemetry
+    // copies the fields it keeps.
+    const buffer = packet.payload as Buffer
+    const payload = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length)
     options.ingest.ingest(payload, { expectedDeviceId: id }).then(
       () => callback(null),
       (err) => {

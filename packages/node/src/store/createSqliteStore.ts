@@ -137,7 +137,6 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     // walSync, off the event loop, before any write is reported done (see createWalSync).
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
-    if (process.env.NOCKPT) db.pragma('wal_autocheckpoint = 0')
     migrate(db)
     db.exec(SCHEMA)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
