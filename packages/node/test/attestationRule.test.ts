@@ -55,7 +55,6 @@ function setup(file = ':memory:') {
   } as DeviceRecord
   const devices: DeviceCache = {
     get: async () => record,
-    peek: () => record,
     invalidate: () => {},
     sync: async () => {},
     stop: () => {},

@@ -5,6 +5,11 @@ import type { SuiteId } from '../registry/suites.ts'
 
 /** Domain-separation tag in front of every signed telemetry encoding (then one 0x00 byte). */
 export const TELEMETRY_DOMAIN = 'VERIOT/telemetry/v1'
+/** utf8(TELEMETRY_DOMAIN) ‖ 0x00: the first bytes of everything a telemetry signature covers. */
+export const TELEMETRY_SIGNING_PREFIX = Uint8Array.of(
+  ...new TextEncoder().encode(TELEMETRY_DOMAIN),
+  0x00,
+)
 /** Format version, the `v` field. */
 export const TELEMETRY_VERSION = 1
 /** Largest accepted encoded message, in bytes (16 KiB; the largest valid message is ~8.3 KB). */

@@ -2,10 +2,8 @@
 // without its signature, so a telemetry signature can never pass for any other Veriot message.
 
 import { concatBytes } from '@noble/hashes/utils.js'
-import { TELEMETRY_DOMAIN, type UnsignedTelemetry } from './TelemetryMessage.ts'
+import { TELEMETRY_SIGNING_PREFIX as PREFIX, type UnsignedTelemetry } from './TelemetryMessage.ts'
 import { telemetryToCbor } from './telemetryToCbor.ts'
-
-const PREFIX = Uint8Array.of(...new TextEncoder().encode(TELEMETRY_DOMAIN), 0x00)
 
 /**
  * utf8("VERIOT/telemetry/v1") ‖ 0x00 ‖ CBOR(message without `g`), the CBOR being the same

@@ -3,9 +3,7 @@
 
 import { equalBytes } from '@noble/curves/utils.js'
 import { VeriotError } from '../errors/VeriotError.ts'
-import { TELEMETRY_DOMAIN, type TelemetryMessage } from './TelemetryMessage.ts'
-
-const PREFIX = Uint8Array.of(...new TextEncoder().encode(TELEMETRY_DOMAIN), 0x00)
+import { TELEMETRY_SIGNING_PREFIX as PREFIX, type TelemetryMessage } from './TelemetryMessage.ts'
 
 // The canonical encoding (encodeTelemetry) is a map of 8 entries, 9 with `a`, keys in the
 // order a, d, g, n, r, s, t, v, y. Everything in front of `g` has a fixed length:

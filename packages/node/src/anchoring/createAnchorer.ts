@@ -165,9 +165,11 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
     for (let closed = false; ; closed = true) {
       const oldest = await store.getOldestUnbatchedAt()
       if (oldest === undefined) return closed
+      // Read the readings only once a batch is due: a pass that waits only counts them.
+      const due = force || now() - oldest >= maxAge || (await store.countUnbatched()) >= batchSize
+      if (!due) return closed
       const readings = await store.getUnbatched(batchSize)
-      const due = readings.length >= batchSize || now() - oldest >= maxAge || force
-      if (!due || readings.length === 0) return closed
+      if (readings.length === 0) return closed
       let firstTimestamp = Number.POSITIVE_INFINITY
       let lastTimestamp = Number.NEGATIVE_INFINITY
       for (const r of readings) {

@@ -31,11 +31,6 @@ export type DeviceCacheOptions = {
 export type DeviceCache = {
   /** The device's record, or undefined when it is not registered. @throws RPC_UNREACHABLE */
   get(id: Hex): Promise<DeviceRecord | undefined>
-  /**
-   * The record `get` would answer from the cache without waiting: a registered device's entry
-   * that has not expired. Undefined otherwise (not cached, expired, unknown): ask `get`.
-   */
-  peek(id: Hex): DeviceRecord | undefined
   /** Drops one device (or all) so the next get reads the chain. */
   invalidate(id?: Hex): void
   /** Polls now (after any poll in flight): new blocks, registry events, reorgs. */
@@ -158,10 +153,6 @@ export function createDeviceCache(
   const maxStale = options.maxStaleMs ?? 10 * 60_000
 
   return {
-    peek(rawId) {
-      const hit = entries.get(rawId.toLowerCase() as Hex)
-      return hit && hit.expires > now() ? hit.record : undefined
-    },
     async get(rawId) {
       const id = rawId.toLowerCase() as Hex
       const hit = entries.get(id)

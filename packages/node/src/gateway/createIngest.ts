@@ -9,21 +9,20 @@ import {
   auxKeyHashOf,
   capabilityToBytes32,
   decodeTelemetry,
+  readingIdOf,
   Suite,
   type TelemetryKeys,
   type TelemetryMessage,
-  telemetryLeafHash,
   telemetrySigningBytesFromEncoded,
   VeriotError,
   verifyTelemetrySignature,
 } from '@veriot/core'
-import { type Hex, hexToBytes } from 'viem'
+import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import {
   ATTESTATION_REFUSALS,
   type GatewayAttestation,
 } from '../attestation/createGatewayAttestation.ts'
 import type { TelemetryStore } from '../store/TelemetryStore.ts'
-import { assertActiveDevice } from './assertActiveDevice.ts'
 import type { DeviceCache } from './createDeviceCache.ts'
 import type { DeviceGuard } from './createDeviceGuard.ts'
 import {
@@ -32,10 +31,6 @@ import {
 } from './createSignatureVerifierPool.ts'
 import { isRetryableFailure } from './isRetryableFailure.ts'
 import { requireActiveDevice } from './requireActiveDevice.ts'
-
-/** Lowercase 0x hex of bytes (node's hex encoder: the hot path makes two per reading). */
-const hexOf = (bytes: Uint8Array): Hex =>
-  `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex')}`
 
 export type IngestOptions = {
   store: TelemetryStore
@@ -101,17 +96,6 @@ export function createIngest(options: IngestOptions): Ingest {
     signed: Uint8Array,
   ): Promise<boolean> | boolean =>
     verifier ? verifier.verify(msg, keys, signed) : verifyTelemetrySignature(msg, keys, signed)
-  // Imported public keys by hex, so a reading does not convert its device's key again.
-  const publicKeys = new Map<Hex, Uint8Array>()
-  const publicKeyOf = (hex: Hex): Uint8Array => {
-    let key = publicKeys.get(hex)
-    if (key === undefined) {
-      if (publicKeys.size >= 4096) publicKeys.clear()
-      key = hexToBytes(hex)
-      publicKeys.set(hex, key)
-    }
-    return key
-  }
 
   /** What the catch block needs to score a rejection: whose it is and whether it is theirs. */
   type Attribution = { deviceId?: Hex; msg?: TelemetryMessage; signed: boolean }
@@ -122,7 +106,7 @@ export function createIngest(options: IngestOptions): Ingest {
     seen: Attribution,
   ): Promise<IngestResult> {
     const msg: TelemetryMessage = decodeTelemetry(bytes)
-    const deviceId = hexOf(msg.deviceId)
+    const deviceId = bytesToHex(msg.deviceId)
     seen.deviceId = expected !== undefined ? (expected.toLowerCase() as Hex) : deviceId
     seen.msg = msg
     if (expected !== undefined && expected.toLowerCase() !== deviceId) {
@@ -132,11 +116,7 @@ export function createIngest(options: IngestOptions): Ingest {
         { context: { deviceId, expected } },
       )
     }
-    // A fresh cached record needs no wait; anything else goes through the cache's chain read.
-    const cached = devices.peek(deviceId)
-    const device = cached
-      ? assertActiveDevice(cached, deviceId)
-      : await requireActiveDevice(devices, deviceId)
+    const device = await requireActiveDevice(devices, deviceId)
     if (device.modelPaused) {
       throw new VeriotError(
         'MODEL_PAUSED',
@@ -164,8 +144,9 @@ export function createIngest(options: IngestOptions): Ingest {
       )
     }
     const auxPublicKey = resolveAuxKey(deviceId, msg, device.auxKeyHash)
-    const p256PublicKey = publicKeyOf(device.publicKey)
-    const keys = auxPublicKey ? { p256PublicKey, auxPublicKey } : { p256PublicKey }
+    const keys = auxPublicKey
+      ? { p256PublicKey: hexToBytes(device.publicKey), auxPublicKey }
+      : { p256PublicKey: hexToBytes(device.publicKey) }
     // The bytes the signature covers, sliced from the canonical bytes decodeTelemetry accepted.
     const signed = telemetrySigningBytesFromEncoded(bytes, msg)
     if (!(await verifySignature(msg, keys, signed))) {
@@ -178,7 +159,7 @@ export function createIngest(options: IngestOptions): Ingest {
       )
     }
     seen.signed = true
-    const readingId = hexOf(telemetryLeafHash(bytes))
+    const readingId = readingIdOf(bytes)
     const t = now()
     // Ahead of the gateway's clock: at most the skew. Behind it: up to maxAge, so readings a
     // device queued while offline still count (replay is stopped by the sequence, not the clock).

@@ -74,6 +74,8 @@ export type TelemetryStore = {
   listReadings(filter: { deviceId?: Hex; limit: number }): Promise<StoredReading[]>
   /** Up to `limit` readings not yet in a batch, in arrival order (the order of their leaves). */
   getUnbatched(limit: number): Promise<UnbatchedReading[]>
+  /** How many readings are in no batch yet, to close batches by size without reading them. */
+  countUnbatched(): Promise<number>
   /** Oldest receivedAt among unbatched readings, to close batches by age. */
   getOldestUnbatchedAt(): Promise<number | undefined>
   /**

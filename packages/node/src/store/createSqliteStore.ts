@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { type AssuranceLevel, VeriotError } from '@veriot/core'
 import Database from 'better-sqlite3'
-import type { Hex } from 'viem'
+import { bytesToHex, type Hex } from 'viem'
 import { createGroupCommit, type GroupOutcome } from './createGroupCommit.ts'
 import { createWalSync, type WalSync } from './createWalSync.ts'
 import type {
@@ -119,8 +119,8 @@ export type SqliteStoreOptions = {
 
 type AppendOutcome = 'accepted' | 'duplicate'
 
-/** Devices whose last sequence is kept in memory; others are read back from the file. */
-const SEQUENCE_CACHE_SIZE = 100_000
+/** Devices whose number and last sequence are kept in memory; others are read from the file. */
+const DEVICE_CACHE_SIZE = 100_000
 
 /**
  * Opens (or creates) the SQLite store at `path` (`:memory:` for tests), migrating a file
@@ -178,6 +178,9 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     unbatched: db.prepare<[number, number], { pos: number; id: Buffer; ts: number; at: number }>(
       'SELECT pos, id, ts, received_at AS at FROM readings WHERE pos > ? ORDER BY pos LIMIT ?',
     ),
+    countUnbatched: db.prepare<[number], { n: number }>(
+      'SELECT COUNT(*) AS n FROM readings WHERE pos > ?',
+    ),
     firstUnbatched: db.prepare<[number], { pos: number; at: number }>(
       'SELECT pos, received_at AS at FROM readings WHERE pos > ? ORDER BY pos LIMIT 1',
     ),
@@ -231,7 +234,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
     return state
   }
   const remember = (device: string, state: DeviceState) => {
-    if (deviceStates.size >= SEQUENCE_CACHE_SIZE && !deviceStates.has(device)) {
+    if (deviceStates.size >= DEVICE_CACHE_SIZE && !deviceStates.has(device)) {
       const oldest = deviceStates.keys().next()
       if (oldest.done !== true) deviceStates.delete(oldest.value)
     }
@@ -417,6 +420,8 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
           }),
         ),
       ),
+    countUnbatched: () =>
+      guard('count unbatched', () => q.countUnbatched.get(lastBatchedPos)?.n ?? 0),
     getOldestUnbatchedAt: (): Promise<number | undefined> =>
       guard('read oldest', () => q.firstUnbatched.get(lastBatchedPos)?.at),
     createBatch: (b) =>
@@ -431,7 +436,7 @@ export function createSqliteStore(path: string, options: SqliteStoreOptions = {}
         return row ? toBatch(row) : undefined
       }),
     getBatchLeaves: (id) =>
-      guard('read leaves', () => q.batchLeaves.all(id).map((r) => hexOf(r.id))),
+      guard('read leaves', () => q.batchLeaves.all(id).map((r) => bytesToHex(r.id))),
     getUnanchoredBatches: () => guard('read batches', () => q.unanchored.all().map(toBatch)),
     markBatchSent: (id, txHash) =>
       durableWrite('mark sent', () => {
@@ -488,12 +493,10 @@ function bytes32(hex: string, field: string): Buffer {
   return bytes
 }
 
-const hexOf = (bytes: Buffer): Hex => `0x${bytes.toString('hex')}`
-
 function toReading(row: ReadingRow): StoredReading {
   return {
-    id: hexOf(row.id),
-    deviceId: hexOf(row.device_id),
+    id: bytesToHex(row.id),
+    deviceId: bytesToHex(row.device_id),
     seq: row.seq,
     timestamp: row.ts,
     type: row.type,
@@ -508,7 +511,7 @@ function toReading(row: ReadingRow): StoredReading {
 function toBatch(row: BatchRow): Batch {
   return {
     id: row.id,
-    root: hexOf(row.root),
+    root: bytesToHex(row.root),
     count: row.count,
     firstTimestamp: row.first_ts,
     lastTimestamp: row.last_ts,
