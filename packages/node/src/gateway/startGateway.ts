@@ -54,7 +54,7 @@ export type GatewayOptions = {
   /**
    * Worker threads checking P-256 signatures (0 = on the event loop). Default: cores − 1, at
    * least 1 — the event loop (MQTT, CBOR, SQLite) keeps a core; on 2 cores one worker raised
-   * ingest capacity by ~1.6× over checking on the event loop, and a second one did not add to it
+   * ingest capacity by ~1.7× over checking on the event loop, and a second one did not add to it
    * (README, Benchmarks).
    */
   verifyThreads?: number
